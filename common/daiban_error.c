@@ -1,0 +1,44 @@
+/*  daiban_error: status codes and messages (see daiban_error.h). */
+#include "daiban_error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+daiban_code_t
+daiban_error_set (daiban_error_t *err, daiban_code_t code, const char *format, ...)
+{
+    if (err) {
+        err->code = code;
+        va_list args;
+        va_start (args, format);
+        vsnprintf (err->message, sizeof err->message, format, args);
+        va_end (args);
+    }
+    return code;
+}
+
+void
+daiban_error_clear (daiban_error_t *err)
+{
+    err->code = DAIBAN_OK;
+    err->message [0] = 0;
+}
+
+const char *
+daiban_error_code_name (daiban_code_t code)
+{
+    switch (code) {
+        case DAIBAN_OK:           return "ok";
+        case DAIBAN_BAD_REQUEST:  return "bad_request";
+        case DAIBAN_UNKNOWN_TYPE: return "unknown_type";
+        case DAIBAN_INVALID_BODY: return "invalid_body";
+        case DAIBAN_CONFLICT:     return "conflict";
+        case DAIBAN_NOT_FOUND:    return "not_found";
+        case DAIBAN_TOO_LARGE:    return "too_large";
+        case DAIBAN_UNAUTHORIZED: return "unauthorized";
+        case DAIBAN_UNAVAILABLE:  return "unavailable";
+        case DAIBAN_RETRY:        return "unavailable";
+        case DAIBAN_INTERNAL:     return "internal";
+    }
+    return "internal";
+}
