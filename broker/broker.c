@@ -1,0 +1,340 @@
+/*  broker: sockets, the store and the main loop (see broker.h).
+
+    One turn of the loop (the Redis "before sleep" pattern, STYLE.md):
+    drain every request waiting on ingress (up to batch_max), commit all
+    posts of the turn in one write transaction (ingest.c), then answer
+    every request in arrival order and publish the new events in seq
+    order. Nothing is answered or published before its commit returns. */
+#include "broker.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "catalog.h"
+#include "ingest.h"
+#include "log.h"
+#include "pending.h"
+#include "query.h"
+#include "store.h"
+
+//  Frames over this size are dropped by the transport (PROTOCOL.md); the
+//  1 MiB request limit is answered with too_large below it.
+#define TRANSPORT_MAX_FRAME (16LL * 1024 * 1024)
+
+struct _broker_t {
+    config_t *config;
+    store_t *store;
+    catalog_t *catalog;
+    zsock_t *ingress, *workers, *stream;
+    pending_t *pending;
+    zmq_msg_t *bodies;          //  the request frames of the turn
+    size_t batch_max;
+    size_t history_max_bytes;
+    wire_buffer_t reply;
+    broker_counters_t counters;
+    bool test_clock;
+    int64_t test_now;
+    int64_t started;
+};
+
+static int64_t
+s_now (broker_t *self)
+{
+    return self->test_clock? self->test_now: zclock_time ();
+}
+
+static zsock_t *
+s_bind (int type, const char *name, const char *endpoint, daiban_error_t *err)
+{
+    zsock_t *socket = zsock_new (type);
+    if (!socket) {
+        daiban_error_set (err, DAIBAN_UNAVAILABLE, "cannot create the %s socket", name);
+        return NULL;
+    }
+    zsock_set_maxmsgsize (socket, TRANSPORT_MAX_FRAME);
+    if (!endpoint || zsock_bind (socket, "%s", endpoint) < 0) {
+        daiban_error_set (err, DAIBAN_UNAVAILABLE, "cannot bind %s endpoint %s: %s", name,
+                          endpoint? endpoint: "(none)", strerror (zmq_errno ()));
+        zsock_destroy (&socket);
+    }
+    return socket;
+}
+
+static daiban_code_t
+s_read_settings (broker_t *self, config_t *config, int64_t *map_size, daiban_error_t *err)
+{
+    int64_t batch_max, history_max_bytes, stream_hwm;
+    if (config_get_int (config, "broker/map_size", map_size, err)
+    ||  config_get_int (config, "broker/batch_max", &batch_max, err)
+    ||  config_get_int (config, "broker/history_max_bytes", &history_max_bytes, err)
+    ||  config_get_int (config, "broker/stream_hwm", &stream_hwm, err))
+        return err->code;
+    if (*map_size < 65536 || batch_max < 1 || history_max_bytes < 1024 || stream_hwm < 1)
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST,
+                                 "config broker: map_size >= 65536, batch_max, history_max_bytes "
+                                 "and stream_hwm > 0");
+    self->batch_max = (size_t) batch_max;
+    self->history_max_bytes = (size_t) history_max_bytes;
+    const char *test_clock = config_get (config, "broker/test_clock");
+    if (test_clock && *test_clock) {
+        char *end;
+        self->test_now = strtoll (test_clock, &end, 10);
+        if (*end || self->test_now < 0)
+            return daiban_error_set (err, DAIBAN_BAD_REQUEST, "--test-clock: \"%s\" is not ms",
+                                     test_clock);
+        self->test_clock = true;
+    }
+    return DAIBAN_OK;
+}
+
+static daiban_code_t
+s_open_sockets (broker_t *self, config_t *config, daiban_error_t *err)
+{
+    int64_t stream_hwm;
+    config_get_int (config, "broker/stream_hwm", &stream_hwm, err);
+    self->ingress = s_bind (ZMQ_ROUTER, "ingress", config_get (config, "broker/ingress"), err);
+    if (!self->ingress)
+        return err->code;
+    self->workers = s_bind (ZMQ_ROUTER, "workers", config_get (config, "broker/workers"), err);
+    if (!self->workers)
+        return err->code;
+    self->stream = s_bind (ZMQ_XPUB, "stream", config_get (config, "broker/stream"), err);
+    if (!self->stream)
+        return err->code;
+    zsock_set_sndhwm (self->stream, (int) stream_hwm);
+    return DAIBAN_OK;
+}
+
+broker_t *
+broker_new (config_t *config, daiban_error_t *err)
+{
+    broker_t *self = (broker_t *) calloc (1, sizeof (broker_t));
+    if (!self) {
+        daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
+        return NULL;
+    }
+    self->config = config;
+    wire_buffer_init (&self->reply);
+    int64_t map_size;
+    const char *data = config_get (config, "broker/data");
+    if (s_read_settings (self, config, &map_size, err)
+    ||  !(self->catalog = catalog_new (config, err))
+    ||  !(self->store = store_new (data? data: "./daiban-data", (size_t) map_size, err))
+    ||  s_open_sockets (self, config, err)) {
+        broker_destroy (&self);
+        return NULL;
+    }
+    self->pending = (pending_t *) calloc (self->batch_max, sizeof (pending_t));
+    self->bodies = (zmq_msg_t *) calloc (self->batch_max, sizeof (zmq_msg_t));
+    if (!self->pending || !self->bodies) {
+        daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
+        broker_destroy (&self);
+        return NULL;
+    }
+    for (size_t index = 0; index < self->batch_max; index++)
+        wire_buffer_init (&self->pending [index].event);
+    self->started = s_now (self);
+    return self;
+}
+
+void
+broker_destroy (broker_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    broker_t *self = *self_p;
+    for (size_t index = 0; self->pending && index < self->batch_max; index++)
+        wire_buffer_release (&self->pending [index].event);
+    free (self->pending);
+    free (self->bodies);
+    wire_buffer_release (&self->reply);
+    zsock_destroy (&self->ingress);
+    zsock_destroy (&self->workers);
+    zsock_destroy (&self->stream);
+    store_destroy (&self->store);
+    catalog_destroy (&self->catalog);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Receives one request without waiting: 1 when one was read, 0 when
+//  none is waiting. Anything but [identity, empty, body] is answered
+//  with bad_request; the body is decoded in place (msgpack-c objects
+//  point into the frame, which lives until the turn ends).
+static int
+s_receive (void *socket, pending_t *pending, zmq_msg_t *body)
+{
+    zmq_msg_init (&pending->identity);
+    zmq_msg_init (body);
+    request_init (&pending->request);
+    daiban_error_clear (&pending->err);
+    if (zmq_msg_recv (&pending->identity, socket, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&pending->identity);
+        request_release (&pending->request);
+        return 0;
+    }
+    int frames = 0;
+    bool framed = true, more = zmq_msg_more (&pending->identity);
+    while (more) {
+        zmq_msg_t frame;
+        zmq_msg_init (&frame);
+        if (zmq_msg_recv (&frame, socket, 0) < 0)
+            break;
+        frames++;
+        more = zmq_msg_more (&frame);
+        if (frames == 1)
+            framed = zmq_msg_size (&frame) == 0;
+        if (frames == 2)
+            zmq_msg_move (body, &frame);
+        zmq_msg_close (&frame);
+    }
+    if (frames != 2 || !framed)
+        daiban_error_set (&pending->err, DAIBAN_BAD_REQUEST,
+                          "a request is two frames: [empty, msgpack body] (got %d)", frames);
+    else
+        request_decode (&pending->request, zmq_msg_data (body), zmq_msg_size (body),
+                        &pending->err);
+    return 1;
+}
+
+static void
+s_send_reply (void *socket, pending_t *pending, const wire_buffer_t *reply)
+{
+    //  Never blocks: a client that vanished or stopped reading loses its
+    //  replies (ROUTER drops them), it does not stall everyone else.
+    zmq_msg_t identity;
+    zmq_msg_init (&identity);
+    zmq_msg_copy (&identity, &pending->identity);
+    if (zmq_msg_send (&identity, socket, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&identity);
+        return;
+    }
+    zmq_send (socket, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (socket, reply->buffer.data, reply->buffer.size, ZMQ_DONTWAIT);
+}
+
+static void
+s_pack_post_reply (const pending_t *post, wire_buffer_t *reply)
+{
+    request_pack_ok (&reply->packer, post->request.rid, 2);
+    wire_pack_key (&reply->packer, "seq");
+    msgpack_pack_uint64 (&reply->packer, post->seq);
+    wire_pack_key (&reply->packer, "duplicate");
+    if (post->duplicate)
+        msgpack_pack_true (&reply->packer);
+    else
+        msgpack_pack_false (&reply->packer);
+}
+
+//  Answers every request of the turn in arrival order, the reads from one
+//  read transaction opened after the commit.
+static void
+s_answer (broker_t *self, size_t count, int64_t now)
+{
+    query_context_t context = { self->store, NULL, self->catalog, &self->counters,
+                                self->history_max_bytes, now, self->started,
+                                self->test_clock, &self->test_now };
+    daiban_error_t read_err;
+    for (size_t index = 0; index < count; index++) {
+        pending_t *pending = &self->pending [index];
+        wire_buffer_t *reply = &self->reply;
+        wire_buffer_clear (reply);
+        if (pending->err.code == DAIBAN_OK && pending->request.op == REQUEST_POST)
+            s_pack_post_reply (pending, reply);
+        else
+        if (pending->err.code == DAIBAN_OK && !context.txn
+        &&  store_read_begin (self->store, &context.txn, &read_err))
+            pending->err = read_err;
+        if (pending->err.code == DAIBAN_OK && pending->request.op != REQUEST_POST)
+            query_answer (&context, &pending->request, reply);
+        if (pending->err.code) {
+            self->counters.rejected++;
+            self->counters.errors [pending->err.code]++;
+            log_debug ("request refused: %s: %s", daiban_error_code_name (pending->err.code),
+                       pending->err.message);
+            request_pack_error (&reply->packer, pending->request.rid, &pending->err);
+        }
+        s_send_reply (zsock_resolve (self->ingress), pending, reply);
+    }
+    store_read_end (self->store, &context.txn);
+}
+
+static void
+s_publish (broker_t *self, size_t count)
+{
+    void *stream = zsock_resolve (self->stream);
+    for (size_t index = 0; index < count; index++) {
+        pending_t *post = &self->pending [index];
+        if (post->err.code || post->request.op != REQUEST_POST || !post->published)
+            continue;
+        const char *type = post->request.event.type->name;
+        zmq_send (stream, type, strlen (type), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send (stream, post->event.buffer.data, post->event.buffer.size, ZMQ_DONTWAIT);
+        self->counters.published++;
+    }
+}
+
+static void
+s_ingress_turn (broker_t *self)
+{
+    void *ingress = zsock_resolve (self->ingress);
+    size_t count = 0;
+    bool posts = false;
+    while (count < self->batch_max
+       &&  s_receive (ingress, &self->pending [count], &self->bodies [count])) {
+        posts |= self->pending [count].err.code == DAIBAN_OK
+              && self->pending [count].request.op == REQUEST_POST;
+        count++;
+    }
+    if (posts)
+        ingest_commit (self->store, self->pending, count, s_now (self), &self->counters);
+    s_answer (self, count, s_now (self));
+    s_publish (self, count);
+    for (size_t index = 0; index < count; index++) {
+        request_release (&self->pending [index].request);
+        zmq_msg_close (&self->pending [index].identity);
+        zmq_msg_close (&self->bodies [index]);
+    }
+}
+
+//  XPUB delivers subscriptions as messages; read them so they do not queue.
+static void
+s_drain_subscriptions (broker_t *self)
+{
+    zmq_msg_t message;
+    zmq_msg_init (&message);
+    while (zmq_msg_recv (&message, zsock_resolve (self->stream), ZMQ_DONTWAIT) >= 0)
+        ;
+    zmq_msg_close (&message);
+}
+
+int
+broker_run (broker_t *self)
+{
+    fprintf (stderr, "daiban-broker ready\n");
+    fflush (stderr);
+    log_info ("ingress %s, workers %s, stream %s, last seq %llu%s",
+              config_get (self->config, "broker/ingress"), config_get (self->config, "broker/workers"),
+              config_get (self->config, "broker/stream"),
+              (unsigned long long) store_last_seq (self->store),
+              self->test_clock? ", manual test clock": "");
+    zmq_pollitem_t items [] = {
+        { zsock_resolve (self->ingress), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->stream), 0, ZMQ_POLLIN, 0 },
+    };
+    while (!zsys_interrupted) {
+        if (zmq_poll (items, 2, -1) < 0) {
+            if (zmq_errno () == EINTR)
+                continue;
+            log_error ("poll: %s", zmq_strerror (zmq_errno ()));
+            return -1;
+        }
+        if (items [0].revents & ZMQ_POLLIN)
+            s_ingress_turn (self);
+        if (items [1].revents & ZMQ_POLLIN)
+            s_drain_subscriptions (self);
+    }
+    log_info ("interrupted: stopping at seq %llu", (unsigned long long) store_last_seq (self->store));
+    return 0;
+}

@@ -1,0 +1,155 @@
+/*  ingest: group commit of one turn's posts (see ingest.h). */
+#include "ingest.h"
+
+#include "case_state.h"
+#include "log.h"
+#include "reducer.h"
+
+//  Reads the case state as the transaction sees it (with this batch's
+//  earlier events applied); *state is NULL for an unknown case.
+static daiban_code_t
+s_load_case (store_t *store, MDB_txn *txn, const char *case_id, case_state_t **state,
+             daiban_error_t *err)
+{
+    MDB_val stored;
+    *state = NULL;
+    daiban_code_t code = store_case_get (store, txn, case_id, &stored, err);
+    if (code == DAIBAN_NOT_FOUND) {
+        daiban_error_clear (err);       //  not an error here: a case being registered
+        return DAIBAN_OK;
+    }
+    if (code)
+        return code;
+    *state = case_state_decode (stored.mv_data, stored.mv_size, err);
+    return *state? DAIBAN_OK: err->code;
+}
+
+static daiban_code_t
+s_store_case (store_t *store, MDB_txn *txn, const case_state_t *state, daiban_error_t *err)
+{
+    wire_buffer_t buffer;
+    wire_buffer_init (&buffer);
+    case_state_pack (state, &buffer.packer);
+    daiban_code_t code = buffer.failed
+        ? daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory")
+        : store_case_put (store, txn, state->case_id, buffer.buffer.data, buffer.buffer.size, err);
+    wire_buffer_release (&buffer);
+    return code;
+}
+
+//  One post, in PROTOCOL.md's order: (decode and envelope are done)
+//  dedupe, body, case state; then the writes.
+static daiban_code_t
+s_ingest_one (store_t *store, MDB_txn *txn, pending_t *post, uint64_t seq, int64_t ts)
+{
+    envelope_t *event = &post->request.event;
+    daiban_error_t *err = &post->err;
+    daiban_code_t code = store_event_id_get (store, txn, event->source, event->source_size,
+                                             event->id, event->id_size, &post->seq, err);
+    if (code == DAIBAN_OK) {
+        post->duplicate = true;
+        return DAIBAN_OK;
+    }
+    if (code != DAIBAN_NOT_FOUND)
+        return code;
+    if ((code = event_type_check_body (event->type, event->body, err)))
+        return code;
+    case_state_t *state = NULL;
+    if (!(code = s_load_case (store, txn, event->case_id, &state, err))
+    &&  !(code = reducer_apply (&state, event, seq, ts, err))) {
+        wire_buffer_clear (&post->event);
+        envelope_pack_committed (event, seq, ts, 0, &post->event.packer);
+        if (post->event.failed)
+            code = daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
+        if (!code)
+            code = store_event_append (store, txn, seq, post->event.buffer.data,
+                                       post->event.buffer.size, event->source, event->source_size,
+                                       event->id, event->id_size, event->case_id, err);
+        if (!code)
+            code = s_store_case (store, txn, state, err);
+        if (!code) {
+            post->seq = seq;
+            post->published = true;
+        }
+    }
+    case_state_destroy (&state);
+    return code;
+}
+
+static bool
+s_is_post (const pending_t *pending)
+{
+    return pending->err.code == DAIBAN_OK && pending->request.op == REQUEST_POST;
+}
+
+//  Applies every post in one transaction. Returns DAIBAN_OK with each
+//  post's outcome set, or the storage failure that spoils the batch.
+static daiban_code_t
+s_apply_batch (store_t *store, pending_t *pending, size_t count, int64_t ts,
+               daiban_error_t *err)
+{
+    MDB_txn *txn;
+    daiban_code_t code = store_write_begin (store, &txn, err);
+    if (code)
+        return code;
+    uint64_t seq = store_last_seq (store);
+    for (size_t index = 0; index < count; index++) {
+        pending_t *post = &pending [index];
+        if (!s_is_post (post))
+            continue;
+        post->duplicate = post->published = false;
+        code = s_ingest_one (store, txn, post, seq + 1, ts);
+        if (code == DAIBAN_RETRY || code == DAIBAN_UNAVAILABLE || code == DAIBAN_INTERNAL) {
+            *err = post->err;
+            post->err.code = DAIBAN_OK;     //  it will be retried or failed as a batch
+            store_write_abort (store);
+            return code;
+        }
+        if (post->published)
+            seq++;
+    }
+    return store_write_commit (store, err);
+}
+
+void
+ingest_commit (store_t *store, pending_t *pending, size_t count, int64_t ts,
+               broker_counters_t *counters)
+{
+    daiban_error_t err;
+    daiban_code_t code;
+    //  A full map: grow and run the whole batch again (each post's checks
+    //  are deterministic, so the outcome is the same but for the room).
+    while ((code = s_apply_batch (store, pending, count, ts, &err)) == DAIBAN_RETRY) {
+        daiban_error_t grow_err;
+        if (store_grow (store, &grow_err)) {
+            err = grow_err;
+            code = DAIBAN_UNAVAILABLE;
+            break;
+        }
+        counters->map_grown++;
+        log_info ("storage map grown to %zu bytes", store_map_size (store));
+    }
+    size_t written = 0;
+    for (size_t index = 0; index < count; index++) {
+        pending_t *post = &pending [index];
+        if (post->request.op != REQUEST_POST || post->err.code != DAIBAN_OK)
+            continue;
+        if (code) {
+            daiban_error_set (&post->err, DAIBAN_UNAVAILABLE, "event not written: %s", err.message);
+            post->published = false;
+        }
+        else
+        if (post->duplicate)
+            counters->duplicates++;
+        else
+            written++;
+    }
+    if (code)
+        log_error ("batch of %zu requests not committed: %s", count, err.message);
+    else {
+        counters->posts += written;
+        counters->batches++;
+        if (written > counters->batch_largest)
+            counters->batch_largest = written;
+    }
+}

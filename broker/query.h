@@ -1,0 +1,32 @@
+/*  query: the read-only ops of ingress (case, cases, history, stats,
+    catalog, clock): each packs its whole reply into a buffer. */
+#ifndef DAIBAN_QUERY_H
+#define DAIBAN_QUERY_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "pending.h"
+#include "request.h"
+#include "store.h"
+#include "wire.h"
+
+typedef struct _catalog_t catalog_t;
+
+typedef struct {
+    store_t *store;
+    MDB_txn *txn;                   //  one read transaction for the turn
+    catalog_t *catalog;
+    const broker_counters_t *counters;
+    size_t history_max_bytes;
+    int64_t now;                    //  broker clock, ms
+    int64_t started;                //  broker start, ms
+    bool test_clock;
+    int64_t *test_now;              //  the manual clock, moved by `clock`
+} query_context_t;
+
+//  Answers one read request into reply (a full reply map, success or
+//  failure).
+void query_answer (query_context_t *context, const request_t *request, wire_buffer_t *reply);
+
+#endif

@@ -1,0 +1,42 @@
+/*  envelope: the event envelope of PROTOCOL.md ("The event"): parse and
+    check the fields of an event map, and pack the event as committed,
+    with the seq, ts and cause that the broker sets. */
+#ifndef DAIBAN_ENVELOPE_H
+#define DAIBAN_ENVELOPE_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "daiban_error.h"
+#include "event_type.h"
+
+#define ENVELOPE_CASE_MAX 64        //  PROTOCOL.md: 1..64 bytes of [A-Za-z0-9._-]
+#define ENVELOPE_NAME_MAX 200       //  id and source: fits an LMDB key (511 bytes)
+
+typedef struct {
+    char case_id [ENVELOPE_CASE_MAX + 1];
+    const char *id;                 //  points into the decoded message
+    size_t id_size;
+    const char *source;
+    size_t source_size;
+    const event_type_t *type;
+    bool has_at;
+    int64_t at;
+    const msgpack_object *body;
+} envelope_t;
+
+//  Checks an event map. A posted event needs id and source, and its type
+//  must be one that clients may post (else unauthorized); an emitted
+//  event (from a worker) gets both from the broker. The body's fields
+//  are not checked here (PROTOCOL.md: envelope, then dedupe, then body).
+daiban_code_t envelope_parse (envelope_t *self, const msgpack_object *event, bool posted,
+                              daiban_error_t *err);
+
+bool envelope_case_id_valid (const char *text, size_t size);
+
+//  Packs the event as stored and published: id, type, case, source,
+//  at (when given), body, seq, ts, and cause (when not 0).
+void envelope_pack_committed (const envelope_t *self, uint64_t seq, int64_t ts,
+                              uint64_t cause, msgpack_packer *packer);
+
+#endif

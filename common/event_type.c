@@ -1,0 +1,261 @@
+/*  event_type: event types and body shapes of PROTOCOL.md (see event_type.h). */
+#include "event_type.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "wire.h"
+
+#define END { NULL, 0, false, false, NULL, NULL }
+#define TEXT(name) { name, FIELD_STRING, false, false, NULL, NULL }
+#define OPTIONAL_TEXT(name) { name, FIELD_STRING, true, false, NULL, NULL }
+#define NUMBER(name) { name, FIELD_INTEGER, false, false, NULL, NULL }
+#define DATE(name) { name, FIELD_DATE, false, false, NULL, NULL }
+#define CHOICE(name, list) { name, FIELD_STRING, false, false, list, NULL }
+#define TEXTS(name) { name, FIELD_STRING_LIST, false, false, NULL, NULL }
+
+static const char *const s_channels [] = { "window", "online", "hotline", "appointment", NULL };
+static const char *const s_levels [] = { "city", "county", NULL };
+static const char *const s_reasons [] = { "correction", "expert_review", "hearing",
+    "inspection", "appraisal", "tendering", "other", NULL };
+static const char *const s_result_kinds [] = { "license", "reply", "certificate", NULL };
+static const char *const s_methods [] = { "e_license", "mail", "window", NULL };
+static const char *const s_problem_kinds [] = { "general", "complex", NULL };
+
+static const body_field_t s_contact [] = { TEXT ("name"), TEXT ("phone"), END };
+static const body_field_t s_requested_item [] = {
+    TEXT ("code"), CHOICE ("level", s_levels), TEXTS ("materials"),
+    OPTIONAL_TEXT ("county"), END };
+static const body_field_t s_registered [] = {
+    TEXT ("project"), TEXT ("applicant"),
+    { "contact", FIELD_MAP, false, false, NULL, s_contact },
+    CHOICE ("channel", s_channels), OPTIONAL_TEXT ("county"),
+    { "items", FIELD_MAP_LIST, false, true, NULL, s_requested_item }, END };
+static const body_field_t s_material [] = { TEXT ("item"), TEXT ("name"), END };
+static const body_field_t s_materials_supplied [] = {
+    { "materials", FIELD_MAP_LIST, false, true, NULL, s_material }, END };
+static const body_field_t s_transfer_accepted [] = { TEXT ("item"), TEXT ("office"), END };
+static const body_field_t s_suspended [] = { TEXT ("item"), CHOICE ("reason", s_reasons), END };
+static const body_field_t s_item_only [] = { TEXT ("item"), END };
+static const body_field_t s_progress [] = { TEXT ("item"), TEXT ("note"), END };
+static const body_field_t s_result [] = {
+    TEXT ("number"), CHOICE ("kind", s_result_kinds),
+    { "electronic", FIELD_BOOLEAN, false, false, NULL, NULL }, END };
+static const body_field_t s_approved [] = {
+    TEXT ("item"), { "result", FIELD_MAP, false, false, NULL, s_result }, END };
+static const body_field_t s_item_reason [] = { TEXT ("item"), TEXT ("reason"), END };
+static const body_field_t s_delivered [] = {
+    TEXT ("item"), CHOICE ("method", s_methods), OPTIONAL_TEXT ("tracking"), END };
+static const body_field_t s_worklog [] = { TEXT ("agent"), TEXT ("note"), END };
+static const body_field_t s_problem [] = {
+    CHOICE ("kind", s_problem_kinds), TEXT ("description"),
+    { "items", FIELD_STRING_LIST, true, false, NULL, NULL }, END };
+static const body_field_t s_minutes [] = {
+    TEXT ("meeting"), TEXT ("summary"), TEXTS ("decisions"), END };
+static const body_field_t s_acknowledged [] = { TEXT ("alert"), TEXT ("by"), END };
+
+static const body_field_t s_missing [] = { TEXT ("item"), TEXTS ("materials"), END };
+static const body_field_t s_returned [] = {
+    { "missing", FIELD_MAP_LIST, false, false, NULL, s_missing },
+    TEXTS ("unknown_items"), END };
+static const body_field_t s_planned_item [] = {
+    TEXT ("code"), TEXT ("name"), TEXT ("department"), CHOICE ("level", s_levels),
+    OPTIONAL_TEXT ("county"), NUMBER ("limit_days"), TEXTS ("after"), END };
+static const body_field_t s_accepted [] = {
+    TEXT ("agent"), { "items", FIELD_MAP_LIST, false, true, NULL, s_planned_item },
+    DATE ("expected_done"), END };
+static const body_field_t s_submitted [] = {
+    TEXT ("item"), TEXT ("department"), TEXT ("window"), END };
+static const body_field_t s_transferred [] = {
+    TEXT ("item"), TEXT ("county"), TEXT ("office"), END };
+static const body_field_t s_deadline_set [] = {
+    TEXT ("item"), DATE ("due"), DATE ("warn"), NUMBER ("limit_days"),
+    NUMBER ("paused_days"), END };
+static const body_field_t s_warning [] = { TEXT ("item"), DATE ("due"), NUMBER ("days_left"), END };
+static const body_field_t s_overdue [] = { TEXT ("item"), DATE ("due"), NUMBER ("days_over"), END };
+static const body_field_t s_reminder [] = {
+    TEXT ("item"), TEXT ("to"), TEXT ("contact"), NUMBER ("count"), END };
+static const body_field_t s_escalation [] = {
+    OPTIONAL_TEXT ("item"), NUMBER ("level"), TEXT ("reason"), END };
+static const body_field_t s_convened [] = {
+    TEXT ("meeting"), TEXTS ("departments"), TEXT ("topic"), END };
+static const body_field_t s_alert [] = {
+    TEXT ("alert"), TEXT ("to"), NUMBER ("level"), TEXT ("summary"), END };
+static const body_field_t s_nothing [] = { END };
+static const body_field_t s_timer_fired [] = {
+    TEXT ("id"), TEXT ("kind"), { "data", FIELD_ANY_MAP, false, false, NULL, NULL }, END };
+static const body_field_t s_dead_lettered [] = {
+    TEXT ("role"), NUMBER ("event"), NUMBER ("attempts"), TEXT ("message"), END };
+
+static const event_type_t s_types [] = {
+    { "case.registered", false, s_registered },
+    { "case.materials_supplied", false, s_materials_supplied },
+    { "item.transfer_accepted", false, s_transfer_accepted },
+    { "item.suspended", false, s_suspended },
+    { "item.resumed", false, s_item_only },
+    { "item.progress", false, s_progress },
+    { "item.approved", false, s_approved },
+    { "item.rejected", false, s_item_reason },
+    { "item.withdrawn", false, s_item_reason },
+    { "result.delivered", false, s_delivered },
+    { "worklog.added", false, s_worklog },
+    { "problem.reported", false, s_problem },
+    { "meeting.minutes", false, s_minutes },
+    { "alert.acknowledged", false, s_acknowledged },
+    { "case.returned", true, s_returned },
+    { "case.accepted", true, s_accepted },
+    { "item.submitted", true, s_submitted },
+    { "item.transferred", true, s_transferred },
+    { "item.deadline_set", true, s_deadline_set },
+    { "deadline.warning", true, s_warning },
+    { "deadline.overdue", true, s_overdue },
+    { "reminder.sent", true, s_reminder },
+    { "escalation.raised", true, s_escalation },
+    { "meeting.convened", true, s_convened },
+    { "alert.raised", true, s_alert },
+    { "case.closed", true, s_nothing },
+    { "timer.fired", true, s_timer_fired },
+    { "dispatch.dead_lettered", true, s_dead_lettered },
+    { NULL, false, NULL }
+};
+
+const event_type_t *
+event_type_find (const char *name, size_t size)
+{
+    for (const event_type_t *type = s_types; type->name; type++)
+        if (strlen (type->name) == size && memcmp (type->name, name, size) == 0)
+            return type;
+    return NULL;
+}
+
+static bool
+s_is_date (const msgpack_object *value)
+{
+    char text [16];
+    if (!wire_str_copy (value, text, sizeof text) || strlen (text) != 10)
+        return false;
+    for (int index = 0; index < 10; index++)
+        if ((index == 4 || index == 7)? text [index] != '-': (text [index] < '0' || text [index] > '9'))
+            return false;
+    int month = (text [5] - '0') * 10 + text [6] - '0';
+    int day = (text [8] - '0') * 10 + text [9] - '0';
+    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+static bool
+s_is_text (const msgpack_object *value)
+{
+    return wire_is_str (value) && wire_utf8_valid (value->via.str.ptr, value->via.str.size);
+}
+
+static daiban_code_t s_check_fields (const body_field_t *fields, const msgpack_object *map,
+                                     const char *path, daiban_error_t *err);
+
+static daiban_code_t
+s_check_choice (const body_field_t *field, const msgpack_object *value, const char *path,
+                daiban_error_t *err)
+{
+    for (const char *const *choice = field->choices; *choice; choice++)
+        if (wire_str_eq (value, *choice))
+            return DAIBAN_OK;
+    char allowed [160] = "";
+    for (const char *const *choice = field->choices; *choice; choice++) {
+        strncat (allowed, *choice, sizeof allowed - strlen (allowed) - 1);
+        if (choice [1])
+            strncat (allowed, ", ", sizeof allowed - strlen (allowed) - 1);
+    }
+    return daiban_error_set (err, DAIBAN_INVALID_BODY, "body.%s: \"%.*s\" is not one of %s",
+                             path, (int) value->via.str.size, value->via.str.ptr, allowed);
+}
+
+static daiban_code_t
+s_check_list (const body_field_t *field, const msgpack_object *value, const char *path,
+              daiban_error_t *err)
+{
+    if (value->type != MSGPACK_OBJECT_ARRAY)
+        return daiban_error_set (err, DAIBAN_INVALID_BODY, "body.%s: must be a list", path);
+    if (field->nonempty && value->via.array.size == 0)
+        return daiban_error_set (err, DAIBAN_INVALID_BODY, "body.%s: must not be empty", path);
+    for (uint32_t index = 0; index < value->via.array.size; index++) {
+        const msgpack_object *element = &value->via.array.ptr [index];
+        char element_path [256];
+        snprintf (element_path, sizeof element_path, "%.200s[%u]", path, index);
+        if (field->kind == FIELD_STRING_LIST && !s_is_text (element))
+            return daiban_error_set (err, DAIBAN_INVALID_BODY,
+                                     "body.%s: must be a UTF-8 string", element_path);
+        if (field->kind == FIELD_MAP_LIST) {
+            if (element->type != MSGPACK_OBJECT_MAP)
+                return daiban_error_set (err, DAIBAN_INVALID_BODY,
+                                         "body.%s: must be a map", element_path);
+            daiban_code_t code = s_check_fields (field->fields, element, element_path, err);
+            if (code)
+                return code;
+        }
+    }
+    return DAIBAN_OK;
+}
+
+static daiban_code_t
+s_check_field (const body_field_t *field, const msgpack_object *value, const char *path,
+               daiban_error_t *err)
+{
+    switch (field->kind) {
+        case FIELD_STRING:
+            if (!s_is_text (value))
+                return daiban_error_set (err, DAIBAN_INVALID_BODY,
+                                         "body.%s: must be a UTF-8 string", path);
+            return field->choices? s_check_choice (field, value, path, err): DAIBAN_OK;
+        case FIELD_INTEGER:
+            if (!wire_is_int (value))
+                return daiban_error_set (err, DAIBAN_INVALID_BODY,
+                                         "body.%s: must be an integer", path);
+            return DAIBAN_OK;
+        case FIELD_BOOLEAN:
+            if (value->type != MSGPACK_OBJECT_BOOLEAN)
+                return daiban_error_set (err, DAIBAN_INVALID_BODY,
+                                         "body.%s: must be true or false", path);
+            return DAIBAN_OK;
+        case FIELD_DATE:
+            if (!s_is_date (value))
+                return daiban_error_set (err, DAIBAN_INVALID_BODY,
+                                         "body.%s: must be a date YYYY-MM-DD", path);
+            return DAIBAN_OK;
+        case FIELD_ANY_MAP:
+        case FIELD_MAP:
+            if (value->type != MSGPACK_OBJECT_MAP)
+                return daiban_error_set (err, DAIBAN_INVALID_BODY, "body.%s: must be a map", path);
+            return field->fields? s_check_fields (field->fields, value, path, err): DAIBAN_OK;
+        case FIELD_STRING_LIST:
+        case FIELD_MAP_LIST:
+            return s_check_list (field, value, path, err);
+    }
+    return DAIBAN_OK;
+}
+
+static daiban_code_t
+s_check_fields (const body_field_t *fields, const msgpack_object *map, const char *path,
+                daiban_error_t *err)
+{
+    for (const body_field_t *field = fields; field->name; field++) {
+        char field_path [256];
+        snprintf (field_path, sizeof field_path, "%.200s%s%.40s", path, *path? ".": "", field->name);
+        const msgpack_object *value = wire_map_get (map, field->name);
+        if (!value || value->type == MSGPACK_OBJECT_NIL) {
+            if (field->optional)
+                continue;
+            return daiban_error_set (err, DAIBAN_INVALID_BODY, "body.%s: required", field_path);
+        }
+        daiban_code_t code = s_check_field (field, value, field_path, err);
+        if (code)
+            return code;
+    }
+    return DAIBAN_OK;
+}
+
+daiban_code_t
+event_type_check_body (const event_type_t *type, const msgpack_object *body,
+                       daiban_error_t *err)
+{
+    if (!body || body->type != MSGPACK_OBJECT_MAP)
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.body: must be a map");
+    return s_check_fields (type->fields, body, "", err);
+}

@@ -1,0 +1,92 @@
+/*  request: decode ingress requests and pack replies (see request.h). */
+#include "request.h"
+
+#include <string.h>
+#include "wire.h"
+
+static const char *s_op_names [REQUEST_OP_COUNT] = {
+    "post", "case", "cases", "history", "catalog", "stats", "clock"
+};
+
+void
+request_init (request_t *self)
+{
+    memset (self, 0, sizeof *self);
+    msgpack_zone_init (&self->zone, 1024);
+}
+
+void
+request_release (request_t *self)
+{
+    msgpack_zone_destroy (&self->zone);
+    memset (self, 0, sizeof *self);
+}
+
+static daiban_code_t
+s_decode_op (request_t *self, daiban_error_t *err)
+{
+    const msgpack_object *op = wire_map_get (&self->root, "op");
+    if (!op)
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST, "op: required");
+    if (!wire_is_str (op))
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST, "op: must be a string");
+    for (int index = 0; index < REQUEST_OP_COUNT; index++)
+        if (wire_str_eq (op, s_op_names [index])) {
+            self->op = (request_op_t) index;
+            return DAIBAN_OK;
+        }
+    return daiban_error_set (err, DAIBAN_BAD_REQUEST, "op: unknown op");
+}
+
+daiban_code_t
+request_decode (request_t *self, const void *data, size_t size, daiban_error_t *err)
+{
+    if (size > REQUEST_MAX_SIZE)
+        return daiban_error_set (err, DAIBAN_TOO_LARGE,
+                                 "request of %zu bytes is over the limit of %d", size,
+                                 REQUEST_MAX_SIZE);
+    daiban_code_t code = wire_unpack (data, size, &self->zone, &self->root, err);
+    if (code)
+        return code;
+    if (self->root.type != MSGPACK_OBJECT_MAP)
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST, "request: must be a map");
+    self->rid = wire_map_get (&self->root, "rid");
+    code = s_decode_op (self, err);
+    if (code || self->op != REQUEST_POST)
+        return code;
+    const msgpack_object *event = wire_map_get (&self->root, "event");
+    if (!event)
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event: required");
+    return envelope_parse (&self->event, event, true, err);
+}
+
+void
+request_pack_ok (msgpack_packer *packer, const msgpack_object *rid, uint32_t fields)
+{
+    msgpack_pack_map (packer, 1 + (rid? 1: 0) + fields);
+    wire_pack_key (packer, "ok");
+    msgpack_pack_true (packer);
+    if (rid) {
+        wire_pack_key (packer, "rid");
+        msgpack_pack_object (packer, *rid);
+    }
+}
+
+void
+request_pack_error (msgpack_packer *packer, const msgpack_object *rid,
+                    const daiban_error_t *err)
+{
+    msgpack_pack_map (packer, 2 + (rid? 1: 0));
+    wire_pack_key (packer, "ok");
+    msgpack_pack_false (packer);
+    if (rid) {
+        wire_pack_key (packer, "rid");
+        msgpack_pack_object (packer, *rid);
+    }
+    wire_pack_key (packer, "error");
+    msgpack_pack_map (packer, 2);
+    wire_pack_key (packer, "code");
+    wire_pack_str (packer, daiban_error_code_name (err->code));
+    wire_pack_key (packer, "message");
+    wire_pack_str (packer, err->message);
+}

@@ -1,0 +1,49 @@
+/*  request: one ingress request of PROTOCOL.md ("Ingress: request and
+    reply"): decode and check a request frame, and pack the replies. */
+#ifndef DAIBAN_REQUEST_H
+#define DAIBAN_REQUEST_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include "daiban_error.h"
+#include "envelope.h"
+
+#define REQUEST_MAX_SIZE (1024 * 1024)      //  PROTOCOL.md: over 1 MiB is too_large
+
+typedef enum {
+    REQUEST_POST,
+    REQUEST_CASE,
+    REQUEST_CASES,
+    REQUEST_HISTORY,
+    REQUEST_CATALOG,
+    REQUEST_STATS,
+    REQUEST_CLOCK,
+    REQUEST_OP_COUNT
+} request_op_t;
+
+typedef struct {
+    msgpack_zone zone;              //  the decoded objects live here
+    msgpack_object root;
+    request_op_t op;
+    const msgpack_object *rid;      //  echoed in the reply; NULL when absent
+    envelope_t event;               //  for post
+} request_t;
+
+void request_init (request_t *self);
+void request_release (request_t *self);
+
+//  Decodes a request frame: size, msgpack, map, op, and for post the
+//  event's envelope. rid is set as soon as the frame is a map, so that
+//  even an error reply echoes it.
+daiban_code_t request_decode (request_t *self, const void *data, size_t size,
+                              daiban_error_t *err);
+
+//  Opens a success reply map: "ok": true, the rid when there is one, and
+//  room for fields more pairs that the caller packs.
+void request_pack_ok (msgpack_packer *packer, const msgpack_object *rid, uint32_t fields);
+
+//  Packs a whole failure reply.
+void request_pack_error (msgpack_packer *packer, const msgpack_object *rid,
+                         const daiban_error_t *err);
+
+#endif

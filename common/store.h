@@ -1,0 +1,77 @@
+/*  store: the broker's LMDB environment (DESIGN.md, Storage). One writer
+    (the broker's thread): store_write_begin opens the write transaction
+    that a whole batch of events shares, store_write_commit makes it
+    durable (LMDB syncs on commit; MDB_NOSYNC is never set), and only then
+    may the caller reply. When the map is full a call returns DAIBAN_RETRY:
+    the caller aborts, calls store_grow, and runs the batch again.
+    Read transactions are short: begin, look, end. */
+#ifndef DAIBAN_STORE_H
+#define DAIBAN_STORE_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "daiban_error.h"
+
+#define STORE_SCHEMA_VERSION "1"
+
+typedef struct _store_t store_t;
+
+//  Opens (creating dir and databases when missing) the environment in dir.
+store_t *store_new (const char *dir, size_t map_size, daiban_error_t *err);
+void store_destroy (store_t **self_p);
+
+//  The highest committed seq (0 for an empty log).
+uint64_t store_last_seq (store_t *self);
+size_t store_map_size (store_t *self);
+
+//  The write transaction: one at a time.
+daiban_code_t store_write_begin (store_t *self, MDB_txn **txn, daiban_error_t *err);
+daiban_code_t store_write_commit (store_t *self, daiban_error_t *err);
+void store_write_abort (store_t *self);
+//  Doubles the map; call with no transaction open.
+daiban_code_t store_grow (store_t *self, daiban_error_t *err);
+
+daiban_code_t store_read_begin (store_t *self, MDB_txn **txn, daiban_error_t *err);
+void store_read_end (store_t *self, MDB_txn **txn);
+
+//  Dedupe: the seq of (source, id) when committed, DAIBAN_NOT_FOUND if not.
+daiban_code_t store_event_id_get (store_t *self, MDB_txn *txn, const char *source,
+                                  size_t source_size, const char *id, size_t id_size,
+                                  uint64_t *seq, daiban_error_t *err);
+
+//  Appends an event at seq (must be last + 1) with its dedupe key and
+//  its place in the case's timeline.
+daiban_code_t store_event_append (store_t *self, MDB_txn *txn, uint64_t seq,
+                                  const void *data, size_t size, const char *source,
+                                  size_t source_size, const char *id, size_t id_size,
+                                  const char *case_id, daiban_error_t *err);
+
+daiban_code_t store_event_get (store_t *self, MDB_txn *txn, uint64_t seq, MDB_val *value,
+                               daiban_error_t *err);
+
+//  The stored case state; DAIBAN_NOT_FOUND when the case is unknown.
+daiban_code_t store_case_get (store_t *self, MDB_txn *txn, const char *case_id,
+                              MDB_val *value, daiban_error_t *err);
+daiban_code_t store_case_put (store_t *self, MDB_txn *txn, const char *case_id,
+                              const void *data, size_t size, daiban_error_t *err);
+size_t store_case_count (store_t *self, MDB_txn *txn);
+
+//  Visits committed events with seq >= from in order — all of them, or
+//  only one case's when case_id is not NULL — until visit returns false.
+typedef bool (store_visit_fn) (uint64_t seq, const MDB_val *event, void *argument);
+daiban_code_t store_events_each (store_t *self, MDB_txn *txn, uint64_t from,
+                                 const char *case_id, store_visit_fn *visit, void *argument,
+                                 daiban_error_t *err);
+
+//  Visits every case state in id order until visit returns false.
+typedef bool (store_case_visit_fn) (const MDB_val *key, const MDB_val *state, void *argument);
+daiban_code_t store_cases_each (store_t *self, MDB_txn *txn, store_case_visit_fn *visit,
+                                void *argument, daiban_error_t *err);
+
+//  Big-endian u64 keys sort in numeric order under LMDB's memcmp.
+void store_u64_to_key (uint64_t value, unsigned char key [8]);
+uint64_t store_key_to_u64 (const unsigned char key [8]);
+
+#endif

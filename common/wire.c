@@ -1,0 +1,299 @@
+/*  wire: safe MessagePack reading and packing helpers (see wire.h). */
+#include "wire.h"
+
+#include <string.h>
+
+//  Reads a big-endian unsigned integer of width bytes.
+static uint64_t
+s_read_be (const uint8_t *data, int width)
+{
+    uint64_t value = 0;
+    for (int index = 0; index < width; index++)
+        value = (value << 8) | data [index];
+    return value;
+}
+
+//  Classifies the value whose first byte is at data [0]: how many header
+//  bytes, how many payload bytes follow, and how many child values it
+//  holds. Returns false for the never-used byte 0xc1 or a truncated header.
+static bool
+s_header (const uint8_t *data, size_t available, size_t *header, uint64_t *payload,
+          uint64_t *children)
+{
+    uint8_t byte = data [0];
+    *header = 1;
+    *payload = 0;
+    *children = 0;
+    if (byte <= 0x7f || byte >= 0xe0 || byte == 0xc0 || byte == 0xc2 || byte == 0xc3)
+        return true;
+    if (byte >= 0x80 && byte <= 0x8f) { *children = 2 * (uint64_t) (byte & 0x0f); return true; }
+    if (byte >= 0x90 && byte <= 0x9f) { *children = byte & 0x0f; return true; }
+    if (byte >= 0xa0 && byte <= 0xbf) { *payload = byte & 0x1f; return true; }
+
+    //  Width of the length/value field, and what it measures.
+    int width = 0;
+    enum { FIXED, BYTES, EXTENSION, ARRAY, MAP } kind = FIXED;
+    switch (byte) {
+        case 0xc4: width = 1; kind = BYTES; break;
+        case 0xc5: width = 2; kind = BYTES; break;
+        case 0xc6: width = 4; kind = BYTES; break;
+        case 0xc7: width = 1; kind = EXTENSION; break;
+        case 0xc8: width = 2; kind = EXTENSION; break;
+        case 0xc9: width = 4; kind = EXTENSION; break;
+        case 0xca: *payload = 4; return true;
+        case 0xcb: *payload = 8; return true;
+        case 0xcc: case 0xd0: *payload = 1; return true;
+        case 0xcd: case 0xd1: *payload = 2; return true;
+        case 0xce: case 0xd2: *payload = 4; return true;
+        case 0xcf: case 0xd3: *payload = 8; return true;
+        case 0xd4: *payload = 2; return true;
+        case 0xd5: *payload = 3; return true;
+        case 0xd6: *payload = 5; return true;
+        case 0xd7: *payload = 9; return true;
+        case 0xd8: *payload = 17; return true;
+        case 0xd9: width = 1; kind = BYTES; break;
+        case 0xda: width = 2; kind = BYTES; break;
+        case 0xdb: width = 4; kind = BYTES; break;
+        case 0xdc: width = 2; kind = ARRAY; break;
+        case 0xdd: width = 4; kind = ARRAY; break;
+        case 0xde: width = 2; kind = MAP; break;
+        case 0xdf: width = 4; kind = MAP; break;
+        default: return false;          //  0xc1
+    }
+    if (available < 1 + (size_t) width)
+        return false;
+    uint64_t length = s_read_be (data + 1, width);
+    *header = 1 + width;
+    if (kind == BYTES)
+        *payload = length;
+    else
+    if (kind == EXTENSION)
+        *payload = length + 1;          //  the type byte
+    else
+    if (kind == ARRAY)
+        *children = length;
+    else
+        *children = 2 * length;
+    return true;
+}
+
+//  Walks the bytes without allocating: every container's child count must
+//  fit in the bytes left (each child takes at least one byte), which bounds
+//  what msgpack-c will allocate by the size of the input.
+static daiban_code_t
+s_check (const uint8_t *data, size_t size, daiban_error_t *err)
+{
+    uint64_t pending [WIRE_MAX_DEPTH + 1];
+    int depth = 0;
+    pending [0] = 1;
+    size_t position = 0;
+    while (depth >= 0) {
+        if (pending [depth] == 0) {
+            depth--;
+            continue;
+        }
+        pending [depth]--;
+        if (position >= size)
+            return daiban_error_set (err, DAIBAN_BAD_REQUEST, "truncated msgpack");
+        size_t header;
+        uint64_t payload, children;
+        if (!s_header (data + position, size - position, &header, &payload, &children))
+            return daiban_error_set (err, DAIBAN_BAD_REQUEST,
+                                     "invalid msgpack at byte %zu", position);
+        position += header;
+        if (payload > size - position)
+            return daiban_error_set (err, DAIBAN_BAD_REQUEST, "truncated msgpack");
+        position += payload;
+        if (children > 0) {
+            if (children > size - position)
+                return daiban_error_set (err, DAIBAN_BAD_REQUEST,
+                                         "msgpack declares %llu values in %zu bytes",
+                                         (unsigned long long) children, size - position);
+            if (depth + 1 > WIRE_MAX_DEPTH)
+                return daiban_error_set (err, DAIBAN_BAD_REQUEST,
+                                         "nesting deeper than %d levels", WIRE_MAX_DEPTH);
+            pending [++depth] = children;
+        }
+    }
+    if (position != size)
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST,
+                                 "trailing bytes after the msgpack value");
+    return DAIBAN_OK;
+}
+
+daiban_code_t
+wire_unpack (const void *data, size_t size, msgpack_zone *zone, msgpack_object *out,
+             daiban_error_t *err)
+{
+    if (size == 0)
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST, "empty message");
+    daiban_code_t code = s_check ((const uint8_t *) data, size, err);
+    if (code)
+        return code;
+    size_t offset = 0;
+    msgpack_unpack_return rc = msgpack_unpack ((const char *) data, size, &offset, zone, out);
+    if (rc == MSGPACK_UNPACK_NOMEM_ERROR)
+        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory decoding request");
+    if (rc != MSGPACK_UNPACK_SUCCESS || offset != size)
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST, "invalid msgpack");
+    return DAIBAN_OK;
+}
+
+const msgpack_object *
+wire_map_get (const msgpack_object *map, const char *key)
+{
+    if (!map || map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    for (uint32_t index = 0; index < map->via.map.size; index++)
+        if (wire_str_eq (&map->via.map.ptr [index].key, key))
+            return &map->via.map.ptr [index].val;
+    return NULL;
+}
+
+bool
+wire_is_str (const msgpack_object *object)
+{
+    return object && object->type == MSGPACK_OBJECT_STR;
+}
+
+bool
+wire_is_int (const msgpack_object *object)
+{
+    return object && (object->type == MSGPACK_OBJECT_POSITIVE_INTEGER
+                   || object->type == MSGPACK_OBJECT_NEGATIVE_INTEGER);
+}
+
+bool
+wire_str_eq (const msgpack_object *object, const char *text)
+{
+    size_t size = strlen (text);
+    return wire_is_str (object) && object->via.str.size == size
+        && memcmp (object->via.str.ptr, text, size) == 0;
+}
+
+bool
+wire_get_int (const msgpack_object *object, int64_t *value)
+{
+    if (!object)
+        return false;
+    if (object->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        *value = object->via.i64;
+        return true;
+    }
+    if (object->type == MSGPACK_OBJECT_POSITIVE_INTEGER && object->via.u64 <= INT64_MAX) {
+        *value = (int64_t) object->via.u64;
+        return true;
+    }
+    return false;
+}
+
+bool
+wire_str_copy (const msgpack_object *object, char *buffer, size_t size)
+{
+    if (!wire_is_str (object) || object->via.str.size >= size)
+        return false;
+    memcpy (buffer, object->via.str.ptr, object->via.str.size);
+    buffer [object->via.str.size] = 0;
+    return true;
+}
+
+char *
+wire_str_dup (const msgpack_object *object)
+{
+    if (!wire_is_str (object))
+        return NULL;
+    return strndup (object->via.str.ptr, object->via.str.size);
+}
+
+bool
+wire_utf8_valid (const char *text, size_t size)
+{
+    const uint8_t *bytes = (const uint8_t *) text;
+    size_t index = 0;
+    while (index < size) {
+        uint8_t byte = bytes [index];
+        size_t follow;
+        uint32_t code;
+        if (byte < 0x80) { index++; continue; }
+        else if ((byte & 0xe0) == 0xc0) { follow = 1; code = byte & 0x1f; }
+        else if ((byte & 0xf0) == 0xe0) { follow = 2; code = byte & 0x0f; }
+        else if ((byte & 0xf8) == 0xf0) { follow = 3; code = byte & 0x07; }
+        else return false;
+        if (size - index <= follow)
+            return false;
+        for (size_t next = 1; next <= follow; next++) {
+            if ((bytes [index + next] & 0xc0) != 0x80)
+                return false;
+            code = (code << 6) | (bytes [index + next] & 0x3f);
+        }
+        //  Overlong forms, surrogates and values past U+10FFFF are invalid.
+        static const uint32_t minimum [4] = { 0, 0x80, 0x800, 0x10000 };
+        if (code < minimum [follow] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+            return false;
+        index += follow + 1;
+    }
+    return true;
+}
+
+void
+wire_pack_strn (msgpack_packer *packer, const char *text, size_t size)
+{
+    msgpack_pack_str (packer, size);
+    msgpack_pack_str_body (packer, text, size);
+}
+
+void
+wire_pack_str (msgpack_packer *packer, const char *text)
+{
+    wire_pack_strn (packer, text, strlen (text));
+}
+
+void
+wire_pack_str_or_nil (msgpack_packer *packer, const char *text)
+{
+    if (text)
+        wire_pack_str (packer, text);
+    else
+        msgpack_pack_nil (packer);
+}
+
+void
+wire_pack_key (msgpack_packer *packer, const char *key)
+{
+    wire_pack_str (packer, key);
+}
+
+static int
+s_buffer_write (void *data, const char *bytes, size_t size)
+{
+    wire_buffer_t *self = (wire_buffer_t *) data;
+    if (self->failed)
+        return -1;
+    if (msgpack_sbuffer_write (&self->buffer, bytes, size) != 0) {
+        self->failed = true;
+        return -1;
+    }
+    return 0;
+}
+
+void
+wire_buffer_init (wire_buffer_t *self)
+{
+    msgpack_sbuffer_init (&self->buffer);
+    msgpack_packer_init (&self->packer, self, s_buffer_write);
+    self->failed = false;
+}
+
+void
+wire_buffer_clear (wire_buffer_t *self)
+{
+    msgpack_sbuffer_clear (&self->buffer);
+    self->failed = false;
+}
+
+void
+wire_buffer_release (wire_buffer_t *self)
+{
+    msgpack_sbuffer_destroy (&self->buffer);
+    wire_buffer_init (self);
+}

@@ -1,0 +1,61 @@
+/*  wire: safe reading and compact writing of MessagePack values.
+    wire_unpack checks the raw bytes before msgpack-c builds objects, so
+    that no declared length or count can make it allocate more than the
+    bytes that are really there, and no nesting can run past 32 levels:
+    any bytes from the network are answered with an error, never a crash. */
+#ifndef DAIBAN_WIRE_H
+#define DAIBAN_WIRE_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "daiban_error.h"
+
+#define WIRE_MAX_DEPTH 32
+
+//  Checks that data holds exactly one well-formed value, no deeper than
+//  max_depth containers, then unpacks it into out (objects live in zone).
+daiban_code_t wire_unpack (const void *data, size_t size, msgpack_zone *zone,
+                           msgpack_object *out, daiban_error_t *err);
+
+//  The value of key in a map object, or NULL (also when map is not a map).
+const msgpack_object *wire_map_get (const msgpack_object *map, const char *key);
+
+bool wire_is_str (const msgpack_object *object);
+bool wire_is_int (const msgpack_object *object);
+bool wire_str_eq (const msgpack_object *object, const char *text);
+
+//  The integer value, when object is an integer that fits int64.
+bool wire_get_int (const msgpack_object *object, int64_t *value);
+
+//  Copies a string object into buffer (NUL-terminated); false when it
+//  is not a string or does not fit.
+bool wire_str_copy (const msgpack_object *object, char *buffer, size_t size);
+
+//  A malloc'd NUL-terminated copy of a string object, or NULL.
+char *wire_str_dup (const msgpack_object *object);
+
+bool wire_utf8_valid (const char *text, size_t size);
+
+//  Packing helpers.
+void wire_pack_str (msgpack_packer *packer, const char *text);
+void wire_pack_strn (msgpack_packer *packer, const char *text, size_t size);
+//  A NULL text packs nil.
+void wire_pack_str_or_nil (msgpack_packer *packer, const char *text);
+void wire_pack_key (msgpack_packer *packer, const char *key);
+
+
+
+//  A growable output buffer with its packer. Packing never fails midway:
+//  a failed allocation is remembered (failed) and checked once at the
+//  end, so that the many pack calls need no test each.
+typedef struct {
+    msgpack_sbuffer buffer;
+    msgpack_packer packer;
+    bool failed;
+} wire_buffer_t;
+
+void wire_buffer_init (wire_buffer_t *self);
+void wire_buffer_clear (wire_buffer_t *self);      //  empties, keeps memory
+void wire_buffer_release (wire_buffer_t *self);    //  frees the memory
+#endif
