@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "catalog.h"
+#include "dispatch.h"
+#include "outbox.h"
 #include "ingest.h"
 #include "log.h"
 #include "pending.h"
@@ -26,6 +28,8 @@ struct _broker_t {
     config_t *config;
     store_t *store;
     catalog_t *catalog;
+    dispatch_t *dispatch;
+    outbox_t *outbox;           //  committed this turn, to publish and dispatch
     zsock_t *ingress, *workers, *stream;
     pending_t *pending;
     zmq_msg_t *bodies;          //  the request frames of the turn
@@ -121,7 +125,12 @@ broker_new (config_t *config, daiban_error_t *err)
     if (s_read_settings (self, config, &map_size, err)
     ||  !(self->catalog = catalog_new (config, err))
     ||  !(self->store = store_new (data? data: "./daiban-data", (size_t) map_size, err))
-    ||  s_open_sockets (self, config, err)) {
+    ||  s_open_sockets (self, config, err)
+    ||  !(self->outbox = outbox_new ())
+    ||  !(self->dispatch = dispatch_new (self->store, zsock_resolve (self->workers), self->outbox,
+                                         config, err))) {
+        if (!self->outbox)
+            daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
         broker_destroy (&self);
         return NULL;
     }
@@ -149,6 +158,8 @@ broker_destroy (broker_t **self_p)
     free (self->pending);
     free (self->bodies);
     wire_buffer_release (&self->reply);
+    dispatch_destroy (&self->dispatch);
+    outbox_destroy (&self->outbox);
     zsock_destroy (&self->ingress);
     zsock_destroy (&self->workers);
     zsock_destroy (&self->stream);
@@ -232,7 +243,7 @@ s_pack_post_reply (const pending_t *post, wire_buffer_t *reply)
 static void
 s_answer (broker_t *self, size_t count, int64_t now)
 {
-    query_context_t context = { self->store, NULL, self->catalog, &self->counters,
+    query_context_t context = { self->store, NULL, self->catalog, self->dispatch, &self->counters,
                                 self->history_max_bytes, now, self->started,
                                 self->test_clock, &self->test_now };
     daiban_error_t read_err;
@@ -260,19 +271,36 @@ s_answer (broker_t *self, size_t count, int64_t now)
     store_read_end (self->store, &context.txn);
 }
 
+//  The turn's new posts join the outbox, in seq order, after the commit.
 static void
-s_publish (broker_t *self, size_t count)
+s_collect_posts (broker_t *self, size_t count)
 {
-    void *stream = zsock_resolve (self->stream);
     for (size_t index = 0; index < count; index++) {
         pending_t *post = &self->pending [index];
         if (post->err.code || post->request.op != REQUEST_POST || !post->published)
             continue;
-        const char *type = post->request.event.type->name;
-        zmq_send (stream, type, strlen (type), ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        zmq_send (stream, post->event.buffer.data, post->event.buffer.size, ZMQ_DONTWAIT);
+        if (!outbox_add (self->outbox, post->seq, post->request.event.type->name,
+                         post->request.event.case_id, post->event.buffer.data,
+                         post->event.buffer.size))
+            log_error ("out of memory: event %llu not published (it is committed: see history)",
+                       (unsigned long long) post->seq);
+    }
+}
+
+//  Every event committed this turn goes out on the stream, in seq order,
+//  and into the queues of the roles that subscribed to its type.
+static void
+s_publish (broker_t *self)
+{
+    void *stream = zsock_resolve (self->stream);
+    for (size_t index = 0; index < outbox_size (self->outbox); index++) {
+        const outbox_entry_t *entry = outbox_at (self->outbox, index);
+        zmq_send (stream, entry->type, strlen (entry->type), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send (stream, entry->data, entry->size, ZMQ_DONTWAIT);
         self->counters.published++;
     }
+    dispatch_feed (self->dispatch, 0);
+    outbox_clear (self->outbox);
 }
 
 static void
@@ -290,7 +318,7 @@ s_ingress_turn (broker_t *self)
     if (posts)
         ingest_commit (self->store, self->pending, count, s_now (self), &self->counters);
     s_answer (self, count, s_now (self));
-    s_publish (self, count);
+    s_collect_posts (self, count);
     for (size_t index = 0; index < count; index++) {
         request_release (&self->pending [index].request);
         zmq_msg_close (&self->pending [index].identity);
@@ -321,10 +349,13 @@ broker_run (broker_t *self)
               self->test_clock? ", manual test clock": "");
     zmq_pollitem_t items [] = {
         { zsock_resolve (self->ingress), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->workers), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (self->stream), 0, ZMQ_POLLIN, 0 },
     };
+    //  Each turn: receive, commit, answer, publish, dispatch (STYLE.md).
     while (!zsys_interrupted) {
-        if (zmq_poll (items, 2, -1) < 0) {
+        long timeout = (long) dispatch_timeout (self->dispatch, s_now (self), zclock_mono ());
+        if (zmq_poll (items, 3, timeout) < 0) {
             if (zmq_errno () == EINTR)
                 continue;
             log_error ("poll: %s", zmq_strerror (zmq_errno ()));
@@ -333,7 +364,12 @@ broker_run (broker_t *self)
         if (items [0].revents & ZMQ_POLLIN)
             s_ingress_turn (self);
         if (items [1].revents & ZMQ_POLLIN)
+            dispatch_receive (self->dispatch, zclock_mono ());
+        if (items [2].revents & ZMQ_POLLIN)
             s_drain_subscriptions (self);
+        dispatch_settle (self->dispatch, s_now (self), zclock_mono ());
+        s_publish (self);
+        dispatch_send (self->dispatch, s_now (self), zclock_mono ());
     }
     log_info ("interrupted: stopping at seq %llu", (unsigned long long) store_last_seq (self->store));
     return 0;

@@ -5,6 +5,12 @@
 #include "log.h"
 #include "reducer.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define streq(a, b) (strcmp ((a), (b)) == 0)
+
 //  Reads the case state as the transaction sees it (with this batch's
 //  earlier events applied); *state is NULL for an unknown case.
 static daiban_code_t
@@ -37,42 +43,104 @@ s_store_case (store_t *store, MDB_txn *txn, const case_state_t *state, daiban_er
     return code;
 }
 
-//  One post, in PROTOCOL.md's order: (decode and envelope are done)
-//  dedupe, body, case state; then the writes.
+//  Open cases per agent (meta "load/<agent>"), for the intake role's
+//  choice of agent: an accepted case counts until it is closed.
 static daiban_code_t
-s_ingest_one (store_t *store, MDB_txn *txn, pending_t *post, uint64_t seq, int64_t ts)
+s_agent_load_add (store_t *store, MDB_txn *txn, const char *agent, int64_t delta,
+                  daiban_error_t *err)
 {
-    envelope_t *event = &post->request.event;
-    daiban_error_t *err = &post->err;
+    char name [160];
+    snprintf (name, sizeof name, "load/%.150s", agent);
+    MDB_val key = { strlen (name), name }, value;
+    unsigned char stored [8] = { 0 };
+    int rc = mdb_get (txn, store_dbi (store, STORE_DB_META), &key, &value);
+    if (rc == 0 && value.mv_size == 8)
+        memcpy (stored, value.mv_data, 8);
+    int64_t load = (int64_t) store_key_to_u64 (stored) + delta;
+    store_u64_to_key ((uint64_t) (load < 0? 0: load), stored);
+    value.mv_size = 8;
+    value.mv_data = stored;
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        rc = mdb_put (txn, store_dbi (store, STORE_DB_META), &key, &value, 0);
+    if (rc == MDB_MAP_FULL)
+        return daiban_error_set (err, DAIBAN_RETRY, "storage map full");
+    return rc? daiban_error_set (err, DAIBAN_UNAVAILABLE, "agent load: %s", mdb_strerror (rc)): DAIBAN_OK;
+}
+
+static daiban_code_t
+s_track_agent (store_t *store, MDB_txn *txn, const char *agent_before, bool open_before,
+               const case_state_t *state, daiban_error_t *err)
+{
+    bool open_after = state->status != CASE_CLOSED;
+    const char *agent_after = state->agent;
+    bool same = agent_before && agent_after && streq (agent_before, agent_after);
+    daiban_code_t code = DAIBAN_OK;
+    if (agent_before && open_before && (!same || !open_after))
+        code = s_agent_load_add (store, txn, agent_before, -1, err);
+    if (!code && agent_after && open_after && (!same || !open_before))
+        code = s_agent_load_add (store, txn, agent_after, 1, err);
+    return code;
+}
+
+static daiban_code_t
+s_apply_and_append (store_t *store, MDB_txn *txn, const envelope_t *event, uint64_t seq,
+                    int64_t ts, uint64_t cause, wire_buffer_t *committed, daiban_error_t *err)
+{
+    case_state_t *state = NULL;
+    daiban_code_t code = s_load_case (store, txn, event->case_id, &state, err);
+    if (code)
+        return code;
+    char *agent_before = state && state->agent? strdup (state->agent): NULL;
+    bool open_before = state && state->status != CASE_CLOSED;
+    if (!(code = reducer_apply (&state, event, seq, ts, err))) {
+        wire_buffer_clear (committed);
+        envelope_pack_committed (event, seq, ts, cause, &committed->packer);
+        if (committed->failed)
+            code = daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
+        if (!code)
+            code = store_event_append (store, txn, seq, committed->buffer.data,
+                                       committed->buffer.size, event->source, event->source_size,
+                                       event->id, event->id_size, event->case_id, err);
+        if (!code)
+            code = s_store_case (store, txn, state, err);
+        if (!code)
+            code = s_track_agent (store, txn, agent_before, open_before, state, err);
+    }
+    free (agent_before);
+    case_state_destroy (&state);
+    return code;
+}
+
+daiban_code_t
+ingest_event (store_t *store, MDB_txn *txn, const envelope_t *event, uint64_t seq, int64_t ts,
+              uint64_t cause, wire_buffer_t *committed, uint64_t *seq_out, bool *duplicate,
+              daiban_error_t *err)
+{
+    *duplicate = false;
     daiban_code_t code = store_event_id_get (store, txn, event->source, event->source_size,
-                                             event->id, event->id_size, &post->seq, err);
+                                             event->id, event->id_size, seq_out, err);
     if (code == DAIBAN_OK) {
-        post->duplicate = true;
+        *duplicate = true;
         return DAIBAN_OK;
     }
     if (code != DAIBAN_NOT_FOUND)
         return code;
     if ((code = event_type_check_body (event->type, event->body, err)))
         return code;
-    case_state_t *state = NULL;
-    if (!(code = s_load_case (store, txn, event->case_id, &state, err))
-    &&  !(code = reducer_apply (&state, event, seq, ts, err))) {
-        wire_buffer_clear (&post->event);
-        envelope_pack_committed (event, seq, ts, 0, &post->event.packer);
-        if (post->event.failed)
-            code = daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
-        if (!code)
-            code = store_event_append (store, txn, seq, post->event.buffer.data,
-                                       post->event.buffer.size, event->source, event->source_size,
-                                       event->id, event->id_size, event->case_id, err);
-        if (!code)
-            code = s_store_case (store, txn, state, err);
-        if (!code) {
-            post->seq = seq;
-            post->published = true;
-        }
-    }
-    case_state_destroy (&state);
+    if ((code = s_apply_and_append (store, txn, event, seq, ts, cause, committed, err)))
+        return code;
+    *seq_out = seq;
+    return DAIBAN_OK;
+}
+
+//  One post, in PROTOCOL.md's order: (decode and envelope are done)
+//  dedupe, body, case state; then the writes.
+static daiban_code_t
+s_ingest_one (store_t *store, MDB_txn *txn, pending_t *post, uint64_t seq, int64_t ts)
+{
+    daiban_code_t code = ingest_event (store, txn, &post->request.event, seq, ts, 0, &post->event,
+                                       &post->seq, &post->duplicate, &post->err);
+    post->published = code == DAIBAN_OK && !post->duplicate;
     return code;
 }
 

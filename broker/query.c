@@ -4,6 +4,7 @@
 #include <string.h>
 #include "case_state.h"
 #include "catalog.h"
+#include "dispatch.h"
 #include "envelope.h"
 #include "wire.h"
 
@@ -246,7 +247,7 @@ s_stats (query_context_t *context, const request_t *request, wire_buffer_t *repl
 {
     const broker_counters_t *counters = context->counters;
     msgpack_packer *packer = &reply->packer;
-    request_pack_ok (packer, request->rid, 13);
+    request_pack_ok (packer, request->rid, 13 + dispatch_stats_count ());
     s_pack_counter (packer, "last_seq", store_last_seq (context->store));
     s_pack_counter (packer, "cases", store_case_count (context->store, context->txn));
     s_pack_counter (packer, "posts", counters->posts);
@@ -269,13 +270,60 @@ s_stats (query_context_t *context, const request_t *request, wire_buffer_t *repl
         if (counters->errors [code])
             s_pack_counter (packer, daiban_error_code_name ((daiban_code_t) code),
                             counters->errors [code]);
+    dispatch_pack_stats (context->dispatch, packer);
 }
 
 static void
-s_catalog (query_context_t *context, const request_t *request, wire_buffer_t *reply)
+s_catalog (query_context_t *context, const request_t *request, wire_buffer_t *reply,
+           daiban_error_t *err)
 {
     request_pack_ok (&reply->packer, request->rid, 3);
-    catalog_pack (context->catalog, &reply->packer);
+    if (catalog_pack (context->catalog, &reply->packer))
+        daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory building the catalog");
+}
+
+//  An optional (or required) role name into buffer ("" when absent).
+static bool
+s_role_field (const request_t *request, bool required, char *buffer, size_t size,
+              daiban_error_t *err)
+{
+    const msgpack_object *role = wire_map_get (&request->root, "role");
+    buffer [0] = 0;
+    if ((!role || role->type == MSGPACK_OBJECT_NIL) && !required)
+        return true;
+    if (!wire_str_copy (role, buffer, size) || !*buffer || memchr (role->via.str.ptr, 0, role->via.str.size)) {
+        daiban_error_set (err, DAIBAN_BAD_REQUEST, "role: must be a role name");
+        return false;
+    }
+    return true;
+}
+
+static void
+s_deadletters (query_context_t *context, const request_t *request, wire_buffer_t *reply,
+               daiban_error_t *err)
+{
+    char role [40];
+    if (!s_role_field (request, false, role, sizeof role, err))
+        return;
+    request_pack_ok (&reply->packer, request->rid, 1);
+    wire_pack_key (&reply->packer, "deadletters");
+    dispatch_pack_deadletters (context->dispatch, *role? role: NULL, &reply->packer, err);
+}
+
+static void
+s_retry (query_context_t *context, const request_t *request, wire_buffer_t *reply,
+         daiban_error_t *err)
+{
+    char role [40];
+    int64_t seq;
+    if (!s_role_field (request, true, role, sizeof role, err))
+        return;
+    if (!wire_get_int (wire_map_get (&request->root, "seq"), &seq) || seq < 1) {
+        daiban_error_set (err, DAIBAN_BAD_REQUEST, "seq: must be the seq of the dead letter");
+        return;
+    }
+    if (dispatch_retry (context->dispatch, role, (uint64_t) seq, err) == DAIBAN_OK)
+        request_pack_ok (&reply->packer, request->rid, 0);
 }
 
 //  The manual test clock: set or advance, never backwards.
@@ -321,7 +369,9 @@ query_answer (query_context_t *context, const request_t *request, wire_buffer_t 
         case REQUEST_CASES: s_cases (context, request, reply, &err); break;
         case REQUEST_HISTORY: s_history (context, request, reply, &err); break;
         case REQUEST_STATS: s_stats (context, request, reply); break;
-        case REQUEST_CATALOG: s_catalog (context, request, reply); break;
+        case REQUEST_CATALOG: s_catalog (context, request, reply, &err); break;
+        case REQUEST_DEADLETTERS: s_deadletters (context, request, reply, &err); break;
+        case REQUEST_RETRY: s_retry (context, request, reply, &err); break;
         case REQUEST_CLOCK: s_clock (context, request, reply, &err); break;
         default: daiban_error_set (&err, DAIBAN_INTERNAL, "not a read op"); break;
     }

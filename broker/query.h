@@ -12,11 +12,13 @@
 #include "wire.h"
 
 typedef struct _catalog_t catalog_t;
+typedef struct _dispatch_t dispatch_t;
 
 typedef struct {
     store_t *store;
     MDB_txn *txn;                   //  one read transaction for the turn
     catalog_t *catalog;
+    dispatch_t *dispatch;
     const broker_counters_t *counters;
     size_t history_max_bytes;
     int64_t now;                    //  broker clock, ms

@@ -43,6 +43,7 @@ static const slot_t s_item_slots [] = {
     ITEM ("result_number", SLOT_TEXT, result_number),
     ITEM ("result_kind", SLOT_TEXT, result_kind),
     ITEM ("decision_reason", SLOT_TEXT, decision_reason),
+    ITEM ("blocked_by", SLOT_TEXT, blocked_by),
     { NULL, 0, 0 }
 };
 

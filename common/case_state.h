@@ -41,6 +41,7 @@ typedef struct {
     bool transfer_accepted, delivered;
     int64_t released_at, suspended_at, progress_at, decided_at;   //  commit ts, ms
     char *suspend_reason, *result_number, *result_kind, *decision_reason;
+    char *blocked_by;               //  a rejected or withdrawn prerequisite
 } case_item_t;
 
 typedef struct {

@@ -78,14 +78,15 @@ s_parse_type (envelope_t *self, const msgpack_object *event, bool posted, daiban
 }
 
 daiban_code_t
-envelope_parse (envelope_t *self, const msgpack_object *event, bool posted,
+envelope_parse (envelope_t *self, const msgpack_object *event, envelope_origin_t origin,
                 daiban_error_t *err)
 {
+    bool posted = origin == ENVELOPE_POSTED;
     memset (self, 0, sizeof *self);
     if (!event || event->type != MSGPACK_OBJECT_MAP)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event: must be a map");
     daiban_code_t code = DAIBAN_OK;
-    if (posted) {
+    if (origin != ENVELOPE_EMITTED) {
         code = s_parse_name (event, "id", &self->id, &self->id_size, err);
         if (!code)
             code = s_parse_name (event, "source", &self->source, &self->source_size, err);

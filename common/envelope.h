@@ -25,12 +25,18 @@ typedef struct {
     const msgpack_object *body;
 } envelope_t;
 
+typedef enum {
+    ENVELOPE_POSTED,        //  from a client: id and source required, posted types only
+    ENVELOPE_EMITTED,       //  from a worker: the broker sets id and source
+    ENVELOPE_STORED         //  from the log: id and source present, any type
+} envelope_origin_t;
+
 //  Checks an event map. A posted event needs id and source, and its type
 //  must be one that clients may post (else unauthorized); an emitted
 //  event (from a worker) gets both from the broker. The body's fields
 //  are not checked here (PROTOCOL.md: envelope, then dedupe, then body).
-daiban_code_t envelope_parse (envelope_t *self, const msgpack_object *event, bool posted,
-                              daiban_error_t *err);
+daiban_code_t envelope_parse (envelope_t *self, const msgpack_object *event,
+                              envelope_origin_t origin, daiban_error_t *err);
 
 bool envelope_case_id_valid (const char *text, size_t size);
 

@@ -244,6 +244,21 @@ s_item_progress (apply_t *apply)
     return DAIBAN_OK;
 }
 
+//  A rejected or withdrawn item will never be approved: the items waiting
+//  for it cannot be released, and the case shows the agent why.
+static daiban_code_t
+s_block_dependants (apply_t *apply, const case_item_t *decided)
+{
+    for (size_t index = 0; index < apply->state->item_count; index++) {
+        case_item_t *item = &apply->state->items [index];
+        if (item->status == ITEM_WAITING && !item->blocked_by
+        &&  text_list_contains (&item->after, decided->code, strlen (decided->code))
+        &&  !case_text_set (&item->blocked_by, decided->code, strlen (decided->code)))
+            return NO_MEMORY (apply);
+    }
+    return DAIBAN_OK;
+}
+
 //  item.approved, item.rejected, item.withdrawn: the item is decided.
 static daiban_code_t
 s_item_decided (apply_t *apply)
@@ -265,7 +280,7 @@ s_item_decided (apply_t *apply)
         return NO_MEMORY (apply);
     item->status = withdrawn? ITEM_WITHDRAWN: streq (type, "item.approved")? ITEM_APPROVED: ITEM_REJECTED;
     item->decided_at = apply->ts;
-    return DAIBAN_OK;
+    return item->status == ITEM_APPROVED? DAIBAN_OK: s_block_dependants (apply, item);
 }
 
 static daiban_code_t

@@ -5,7 +5,7 @@
 #include "wire.h"
 
 static const char *s_op_names [REQUEST_OP_COUNT] = {
-    "post", "case", "cases", "history", "catalog", "stats", "clock"
+    "post", "case", "cases", "history", "catalog", "stats", "clock", "deadletters", "retry"
 };
 
 void
@@ -57,7 +57,7 @@ request_decode (request_t *self, const void *data, size_t size, daiban_error_t *
     const msgpack_object *event = wire_map_get (&self->root, "event");
     if (!event)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event: required");
-    return envelope_parse (&self->event, event, true, err);
+    return envelope_parse (&self->event, event, ENVELOPE_POSTED, err);
 }
 
 void

@@ -18,6 +18,8 @@ typedef enum {
     REQUEST_CATALOG,
     REQUEST_STATS,
     REQUEST_CLOCK,
+    REQUEST_DEADLETTERS,        //  extension: dead letters of the worker roles
+    REQUEST_RETRY,              //  extension: dispatch a dead letter again
     REQUEST_OP_COUNT
 } request_op_t;
 

@@ -6,13 +6,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
-typedef enum {
-    DB_EVENTS, DB_EVENT_IDS, DB_CASES, DB_CASE_EVENTS, DB_ACKS, DB_TIMERS, DB_TIMER_IDS,
-    DB_META, DB_COUNT
-} db_t;
+#define DB_EVENTS STORE_DB_EVENTS
+#define DB_EVENT_IDS STORE_DB_EVENT_IDS
+#define DB_CASES STORE_DB_CASES
+#define DB_CASE_EVENTS STORE_DB_CASE_EVENTS
+#define DB_META STORE_DB_META
+#define DB_COUNT STORE_DB_COUNT
 
 static const char *s_db_names [DB_COUNT] = {
-    "events", "event_ids", "cases", "case_events", "acks", "timers", "timer_ids", "meta"
+    "events", "event_ids", "cases", "case_events", "acks", "timers", "timer_ids", "meta",
+    "deadletters", "roles"
 };
 
 struct _store_t {
@@ -162,6 +165,12 @@ store_destroy (store_t **self_p)
         mdb_env_close (self->env);
     free (self);
     *self_p = NULL;
+}
+
+MDB_dbi
+store_dbi (store_t *self, store_db_t db)
+{
+    return self->dbi [db];
 }
 
 uint64_t

@@ -18,6 +18,25 @@
 
 typedef struct _store_t store_t;
 
+//  The named databases (DESIGN.md, Storage).
+typedef enum {
+    STORE_DB_EVENTS,        //  seq (u64 BE) → committed event
+    STORE_DB_EVENT_IDS,     //  source length, source, id → seq (dedupe)
+    STORE_DB_CASES,         //  case id → case state
+    STORE_DB_CASE_EVENTS,   //  case id, 0, seq → (empty): a case's timeline
+    STORE_DB_ACKS,          //  role, 0, seq → 'd' done or 'x' dead letter (above the watermark)
+    STORE_DB_TIMERS,        //  due (u64 BE), timer id → timer
+    STORE_DB_TIMER_IDS,     //  timer id → due (u64 BE)
+    STORE_DB_META,          //  name → value: schema version, agent loads
+    STORE_DB_DEADLETTERS,   //  role, 0, seq → dead letter
+    STORE_DB_ROLES,         //  role → {types, watermark}
+    STORE_DB_COUNT
+} store_db_t;
+
+//  The handle of a named database, for modules that keep their own
+//  records in the store (dispatch progress, timers).
+MDB_dbi store_dbi (store_t *self, store_db_t db);
+
 //  Opens (creating dir and databases when missing) the environment in dir.
 store_t *store_new (const char *dir, size_t map_size, daiban_error_t *err);
 void store_destroy (store_t **self_p);

@@ -297,3 +297,9 @@ wire_buffer_release (wire_buffer_t *self)
     msgpack_sbuffer_destroy (&self->buffer);
     wire_buffer_init (self);
 }
+
+void
+wire_pack_raw (msgpack_packer *packer, const void *data, size_t size)
+{
+    packer->callback (packer->data, (const char *) data, size);
+}

@@ -43,6 +43,8 @@ void wire_pack_strn (msgpack_packer *packer, const char *text, size_t size);
 //  A NULL text packs nil.
 void wire_pack_str_or_nil (msgpack_packer *packer, const char *text);
 void wire_pack_key (msgpack_packer *packer, const char *key);
+//  Appends bytes that are already one msgpack value (a stored event).
+void wire_pack_raw (msgpack_packer *packer, const void *data, size_t size);
 
 
 

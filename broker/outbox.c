@@ -1,0 +1,80 @@
+/*  outbox: committed events waiting to go out (see outbox.h). */
+#include "outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct _outbox_t {
+    outbox_entry_t *entries;
+    size_t count, capacity;
+};
+
+outbox_t *
+outbox_new (void)
+{
+    return (outbox_t *) calloc (1, sizeof (outbox_t));
+}
+
+void
+outbox_destroy (outbox_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    outbox_t *self = *self_p;
+    outbox_clear (self);
+    free (self->entries);
+    free (self);
+    *self_p = NULL;
+}
+
+bool
+outbox_add (outbox_t *self, uint64_t seq, const char *type, const char *case_id,
+            const void *data, size_t size)
+{
+    if (self->count == self->capacity) {
+        size_t capacity = self->capacity? self->capacity * 2: 64;
+        outbox_entry_t *entries = (outbox_entry_t *) realloc (self->entries,
+                                                              capacity * sizeof (outbox_entry_t));
+        if (!entries)
+            return false;
+        self->entries = entries;
+        self->capacity = capacity;
+    }
+    outbox_entry_t *entry = &self->entries [self->count];
+    entry->data = malloc (size);
+    if (!entry->data)
+        return false;
+    memcpy (entry->data, data, size);
+    entry->size = size;
+    entry->seq = seq;
+    snprintf (entry->type, sizeof entry->type, "%s", type);
+    snprintf (entry->case_id, sizeof entry->case_id, "%s", case_id);
+    self->count++;
+    return true;
+}
+
+void
+outbox_truncate (outbox_t *self, size_t count)
+{
+    while (self->count > count)
+        free (self->entries [--self->count].data);
+}
+
+size_t
+outbox_size (outbox_t *self)
+{
+    return self->count;
+}
+
+const outbox_entry_t *
+outbox_at (outbox_t *self, size_t index)
+{
+    return index < self->count? &self->entries [index]: NULL;
+}
+
+void
+outbox_clear (outbox_t *self)
+{
+    outbox_truncate (self, 0);
+}

@@ -1,0 +1,34 @@
+/*  outbox: the events committed in one turn, in seq order, waiting to be
+    published on the stream and queued for the worker roles — both only
+    after their commit returned. */
+#ifndef DAIBAN_OUTBOX_H
+#define DAIBAN_OUTBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "envelope.h"
+
+typedef struct {
+    uint64_t seq;
+    char type [48];
+    char case_id [ENVELOPE_CASE_MAX + 1];
+    void *data;
+    size_t size;
+} outbox_entry_t;
+
+typedef struct _outbox_t outbox_t;
+
+outbox_t *outbox_new (void);
+void outbox_destroy (outbox_t **self_p);
+
+//  Adds a copy of a committed event; false when out of memory.
+bool outbox_add (outbox_t *self, uint64_t seq, const char *type, const char *case_id,
+                 const void *data, size_t size);
+//  Drops entries from index on (a transaction that did not commit).
+void outbox_truncate (outbox_t *self, size_t count);
+size_t outbox_size (outbox_t *self);
+const outbox_entry_t *outbox_at (outbox_t *self, size_t index);
+void outbox_clear (outbox_t *self);
+
+#endif
