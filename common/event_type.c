@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "date.h"
 #include "wire.h"
 
 #define END { NULL, 0, false, false, NULL, NULL }
@@ -131,14 +132,8 @@ static bool
 s_is_date (const msgpack_object *value)
 {
     char text [16];
-    if (!wire_str_copy (value, text, sizeof text) || strlen (text) != 10)
-        return false;
-    for (int index = 0; index < 10; index++)
-        if ((index == 4 || index == 7)? text [index] != '-': (text [index] < '0' || text [index] > '9'))
-            return false;
-    int month = (text [5] - '0') * 10 + text [6] - '0';
-    int day = (text [8] - '0') * 10 + text [9] - '0';
-    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+    date_t date;
+    return wire_str_copy (value, text, sizeof text) && date_parse (text, &date, NULL) == DAIBAN_OK;
 }
 
 static bool
@@ -251,11 +246,46 @@ s_check_fields (const body_field_t *fields, const msgpack_object *map, const cha
     return DAIBAN_OK;
 }
 
+//  Every map key a string and every string valid UTF-8, at any depth and
+//  in fields the shape does not name too: stored events must read back
+//  in any msgpack implementation (PROTOCOL.md: maps have string keys,
+//  strings are UTF-8).
+static daiban_code_t
+s_check_strings (const msgpack_object *value, const char *path, daiban_error_t *err)
+{
+    if (value->type == MSGPACK_OBJECT_STR
+    &&  !wire_utf8_valid (value->via.str.ptr, value->via.str.size))
+        return daiban_error_set (err, DAIBAN_INVALID_BODY, "body%s: invalid UTF-8", path);
+    char inner [256];
+    if (value->type == MSGPACK_OBJECT_ARRAY)
+        for (uint32_t index = 0; index < value->via.array.size; index++) {
+            snprintf (inner, sizeof inner, "%.200s[%u]", path, index);
+            if (s_check_strings (&value->via.array.ptr [index], inner, err))
+                return err->code;
+        }
+    if (value->type == MSGPACK_OBJECT_MAP)
+        for (uint32_t index = 0; index < value->via.map.size; index++) {
+            const msgpack_object *key = &value->via.map.ptr [index].key;
+            if (key->type != MSGPACK_OBJECT_STR)
+                return daiban_error_set (err, DAIBAN_INVALID_BODY, "body%s: map keys must be strings",
+                                         path);
+            if (!wire_utf8_valid (key->via.str.ptr, key->via.str.size))
+                return daiban_error_set (err, DAIBAN_INVALID_BODY, "body%s: a key is invalid UTF-8",
+                                         path);
+            snprintf (inner, sizeof inner, "%.200s.%.*s", path,
+                      (int) (key->via.str.size < 40? key->via.str.size: 40), key->via.str.ptr);
+            if (s_check_strings (&value->via.map.ptr [index].val, inner, err))
+                return err->code;
+        }
+    return DAIBAN_OK;
+}
+
 daiban_code_t
 event_type_check_body (const event_type_t *type, const msgpack_object *body,
                        daiban_error_t *err)
 {
     if (!body || body->type != MSGPACK_OBJECT_MAP)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.body: must be a map");
-    return s_check_fields (type->fields, body, "", err);
+    daiban_code_t code = s_check_fields (type->fields, body, "", err);
+    return code? code: s_check_strings (body, "", err);
 }

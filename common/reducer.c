@@ -118,13 +118,30 @@ s_materials_supplied (apply_t *apply)
     return DAIBAN_OK;
 }
 
+//  Intake decides a case once per registration or supply: a decision on
+//  a case it already accepted (two decisions racing) is refused.
+static daiban_code_t
+s_intake_may_decide (apply_t *apply)
+{
+    case_status_t status = apply->state->status;
+    if (status == CASE_REGISTERED || status == CASE_RETURNED)
+        return DAIBAN_OK;
+    return daiban_error_set (apply->err, DAIBAN_CONFLICT, "case %s is %s: already decided",
+                             apply->state->case_id, case_status_name (status));
+}
+
 static daiban_code_t
 s_case_returned (apply_t *apply)
 {
     const msgpack_object *missing = wire_map_get (apply->body, "missing");
     const msgpack_object *unknown = wire_map_get (apply->body, "unknown_items");
+    const msgpack_object *problems = wire_map_get (apply->body, "problems");
+    daiban_code_t code = s_intake_may_decide (apply);
+    if (code)
+        return code;
     apply->state->status = CASE_RETURNED;
-    apply->state->missing = missing->via.array.size + unknown->via.array.size;
+    apply->state->missing = missing->via.array.size + unknown->via.array.size
+        + (problems && problems->type == MSGPACK_OBJECT_ARRAY? problems->via.array.size: 0);
     return DAIBAN_OK;
 }
 
@@ -152,6 +169,9 @@ s_planned_item (apply_t *apply, const msgpack_object *planned)
 static daiban_code_t
 s_case_accepted (apply_t *apply)
 {
+    daiban_code_t code = s_intake_may_decide (apply);
+    if (code)
+        return code;
     if (!s_set_text (&apply->state->agent, apply->body, "agent")
     ||  !s_set_text (&apply->state->expected_done, apply->body, "expected_done"))
         return NO_MEMORY (apply);

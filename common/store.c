@@ -100,10 +100,13 @@ s_open_databases (store_t *self, daiban_error_t *err)
     else
     if (!rc && (value.mv_size != strlen (STORE_SCHEMA_VERSION)
              || memcmp (value.mv_data, STORE_SCHEMA_VERSION, value.mv_size))) {
+        //  The message first: value points into the transaction's pages.
+        daiban_error_set (err, DAIBAN_UNAVAILABLE,
+                          "store schema version %.*s, this daiban reads version %s",
+                          (int) (value.mv_size < 32? value.mv_size: 32), (char *) value.mv_data,
+                          STORE_SCHEMA_VERSION);
         mdb_txn_abort (txn);
-        return daiban_error_set (err, DAIBAN_UNAVAILABLE,
-                                 "store schema version %.*s, this daiban reads version %s",
-                                 (int) value.mv_size, (char *) value.mv_data, STORE_SCHEMA_VERSION);
+        return err? err->code: DAIBAN_UNAVAILABLE;
     }
     MDB_cursor *cursor;
     if (!rc && !(rc = mdb_cursor_open (txn, self->dbi [DB_EVENTS], &cursor))) {

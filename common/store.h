@@ -61,7 +61,8 @@ daiban_code_t store_event_id_get (store_t *self, MDB_txn *txn, const char *sourc
                                   uint64_t *seq, daiban_error_t *err);
 
 //  Appends an event at seq (must be last + 1) with its dedupe key and
-//  its place in the case's timeline.
+//  its place in the case's timeline. Not atomic by itself: after an
+//  error the caller aborts the whole transaction.
 daiban_code_t store_event_append (store_t *self, MDB_txn *txn, uint64_t seq,
                                   const void *data, size_t size, const char *source,
                                   size_t source_size, const char *id, size_t id_size,

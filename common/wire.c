@@ -18,12 +18,13 @@ s_read_be (const uint8_t *data, int width)
 //  holds. Returns false for the never-used byte 0xc1 or a truncated header.
 static bool
 s_header (const uint8_t *data, size_t available, size_t *header, uint64_t *payload,
-          uint64_t *children)
+          uint64_t *children, bool *container)
 {
     uint8_t byte = data [0];
     *header = 1;
     *payload = 0;
     *children = 0;
+    *container = (byte >= 0x80 && byte <= 0x9f) || (byte >= 0xdc && byte <= 0xdf);
     if (byte <= 0x7f || byte >= 0xe0 || byte == 0xc0 || byte == 0xc2 || byte == 0xc3)
         return true;
     if (byte >= 0x80 && byte <= 0x8f) { *children = 2 * (uint64_t) (byte & 0x0f); return true; }
@@ -97,21 +98,23 @@ s_check (const uint8_t *data, size_t size, daiban_error_t *err)
             return daiban_error_set (err, DAIBAN_BAD_REQUEST, "truncated msgpack");
         size_t header;
         uint64_t payload, children;
-        if (!s_header (data + position, size - position, &header, &payload, &children))
+        bool container;
+        if (!s_header (data + position, size - position, &header, &payload, &children, &container))
             return daiban_error_set (err, DAIBAN_BAD_REQUEST,
                                      "invalid msgpack at byte %zu", position);
         position += header;
         if (payload > size - position)
             return daiban_error_set (err, DAIBAN_BAD_REQUEST, "truncated msgpack");
         position += payload;
+        //  An empty container is a level too.
+        if (container && depth + 1 > WIRE_MAX_DEPTH)
+            return daiban_error_set (err, DAIBAN_BAD_REQUEST,
+                                     "nesting deeper than %d levels", WIRE_MAX_DEPTH);
         if (children > 0) {
             if (children > size - position)
                 return daiban_error_set (err, DAIBAN_BAD_REQUEST,
                                          "msgpack declares %llu values in %zu bytes",
                                          (unsigned long long) children, size - position);
-            if (depth + 1 > WIRE_MAX_DEPTH)
-                return daiban_error_set (err, DAIBAN_BAD_REQUEST,
-                                         "nesting deeper than %d levels", WIRE_MAX_DEPTH);
             pending [++depth] = children;
         }
     }

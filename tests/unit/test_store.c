@@ -1,0 +1,635 @@
+/*  test_store: the LMDB store in a temporary directory. A batch of events
+    commits in one transaction and reads back (by seq, in order, by case,
+    from the middle); dedupe keys; an abort leaves nothing; a reopen keeps
+    the log; a schema version mismatch and an unusable data directory fail
+    with a clear message; a tiny map grows (DAIBAN_RETRY, abort, grow, redo)
+    and everything is there after a reopen. */
+#define _XOPEN_SOURCE 700           //  nftw, mkdtemp
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+#define MAP_SIZE (8 * 1024 * 1024)
+
+//  --- Temporary directories -------------------------------------------
+
+static int
+s_remove_entry (const char *path, const struct stat *info, int flag, struct FTW *walk)
+{
+    (void) info;
+    (void) flag;
+    (void) walk;
+    return remove (path);
+}
+
+static char *
+s_temp_dir (void)
+{
+    char *dir = strdup ("/tmp/test_store_XXXXXX");
+    assert_non_null (dir);
+    assert_non_null (mkdtemp (dir));
+    return dir;
+}
+
+static void
+s_remove_dir (char **dir_p)
+{
+    assert_int_equal (nftw (*dir_p, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+    free (*dir_p);
+    *dir_p = NULL;
+}
+
+static store_t *
+s_open (const char *dir, size_t map_size)
+{
+    daiban_error_t err = { 0 };
+    store_t *store = store_new (dir, map_size, &err);
+    if (!store)
+        fail_msg ("store_new %s: %s", dir, err.message);
+    return store;
+}
+
+//  --- The events of the tests -----------------------------------------
+
+typedef struct {
+    const char *source, *id, *case_id;
+} test_event_t;
+
+//  Cases "A", "AB" and "A.1" share a prefix: a case's timeline must not
+//  take in the others. ("ab","c") and ("a","bc") must stay two keys.
+static const test_event_t s_events [] = {
+    { "window-3", "w3-1", "A" },
+    { "ab", "c", "AB" },
+    { "a", "bc", "A" },
+    { "window-3", "w3-2", "A.1" },
+    { "intake", "intake-1", "A" },
+    { "窗口", "编号-1", "B" },
+};
+#define EVENT_COUNT (sizeof s_events / sizeof s_events [0])
+
+//  The bytes stored for an event: its seq and case, then filler.
+static size_t
+s_event_data (uint64_t seq, const char *case_id, char *buffer, size_t size)
+{
+    int length = snprintf (buffer, size, "event %llu of %s:", (unsigned long long) seq, case_id);
+    assert_true (length > 0 && (size_t) length < size);
+    for (size_t index = (size_t) length; index < size; index++)
+        buffer [index] = (char) ('a' + (seq + index) % 26);
+    return size;
+}
+
+static daiban_code_t
+s_append (store_t *store, MDB_txn *txn, uint64_t seq, const test_event_t *event, size_t size,
+          daiban_error_t *err)
+{
+    char data [4096];
+    assert_true (size <= sizeof data);
+    s_event_data (seq, event->case_id, data, size);
+    return store_event_append (store, txn, seq, data, size, event->source, strlen (event->source),
+                               event->id, strlen (event->id), event->case_id, err);
+}
+
+static void
+s_commit_events (store_t *store, uint64_t first_seq)
+{
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
+    for (size_t index = 0; index < EVENT_COUNT; index++)
+        if (s_append (store, txn, first_seq + index, &s_events [index], 100 + index, &err))
+            fail_msg ("append %zu: %s", index, err.message);
+    assert_int_equal (store_write_commit (store, &err), DAIBAN_OK);
+}
+
+static void
+s_assert_event (store_t *store, MDB_txn *txn, uint64_t seq, const char *case_id, size_t size)
+{
+    MDB_val value;
+    daiban_error_t err = { 0 };
+    if (store_event_get (store, txn, seq, &value, &err))
+        fail_msg ("event %llu: %s", (unsigned long long) seq, err.message);
+    char expected [4096];
+    s_event_data (seq, case_id, expected, size);
+    assert_int_equal (value.mv_size, size);
+    assert_memory_equal (value.mv_data, expected, size);
+}
+
+//  Collects the seqs a walk visits; stops after limit when limit > 0.
+typedef struct {
+    uint64_t seqs [64];
+    size_t count;
+    size_t limit;
+    bool data_ok;
+} visits_t;
+
+static bool
+s_visit (uint64_t seq, const MDB_val *event, void *argument)
+{
+    visits_t *visits = (visits_t *) argument;
+    assert_true (visits->count < 64);
+    visits->seqs [visits->count++] = seq;
+    char prefix [64];
+    int length = snprintf (prefix, sizeof prefix, "event %llu of ", (unsigned long long) seq);
+    if (event->mv_size < (size_t) length || memcmp (event->mv_data, prefix, length))
+        visits->data_ok = false;
+    return visits->limit == 0 || visits->count < visits->limit;
+}
+
+//  Walks from, optionally one case, and compares the seqs with expected
+//  (a list ending with 0).
+static void
+s_assert_walk (store_t *store, MDB_txn *txn, uint64_t from, const char *case_id, size_t limit,
+               const uint64_t *expected)
+{
+    visits_t visits = { .limit = limit, .data_ok = true };
+    daiban_error_t err = { 0 };
+    if (store_events_each (store, txn, from, case_id, s_visit, &visits, &err))
+        fail_msg ("walk: %s", err.message);
+    size_t count = 0;
+    while (expected [count])
+        count++;
+    if (visits.count != count)
+        fail_msg ("walk from %llu case %s: %zu events, expected %zu", (unsigned long long) from,
+                  case_id? case_id: "(all)", visits.count, count);
+    for (size_t index = 0; index < count; index++)
+        assert_int_equal (visits.seqs [index], expected [index]);
+    assert_true (visits.data_ok);
+}
+
+//  --- Tests ------------------------------------------------------------
+
+static void
+test_batch_commit_and_read (void **state)
+{
+    (void) state;
+    char *dir = s_temp_dir ();
+    store_t *store = s_open (dir, MAP_SIZE);
+    assert_int_equal (store_last_seq (store), 0);
+    s_commit_events (store, 1);
+    assert_int_equal (store_last_seq (store), EVENT_COUNT);
+
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
+    for (size_t index = 0; index < EVENT_COUNT; index++)
+        s_assert_event (store, txn, index + 1, s_events [index].case_id, 100 + index);
+    MDB_val value;
+    assert_int_equal (store_event_get (store, txn, 0, &value, &err), DAIBAN_NOT_FOUND);
+    assert_int_equal (store_event_get (store, txn, EVENT_COUNT + 1, &value, &err),
+                      DAIBAN_NOT_FOUND);
+    assert_non_null (strstr (err.message, "7"));
+
+    //  All events, from the start, from the middle, past the end.
+    s_assert_walk (store, txn, 0, NULL, 0, (uint64_t []) { 1, 2, 3, 4, 5, 6, 0 });
+    s_assert_walk (store, txn, 1, NULL, 0, (uint64_t []) { 1, 2, 3, 4, 5, 6, 0 });
+    s_assert_walk (store, txn, 4, NULL, 0, (uint64_t []) { 4, 5, 6, 0 });
+    s_assert_walk (store, txn, 6, NULL, 0, (uint64_t []) { 6, 0 });
+    s_assert_walk (store, txn, 7, NULL, 0, (uint64_t []) { 0 });
+    s_assert_walk (store, txn, UINT64_MAX, NULL, 0, (uint64_t []) { 0 });
+    //  The visitor stops the walk.
+    s_assert_walk (store, txn, 2, NULL, 2, (uint64_t []) { 2, 3, 0 });
+    //  One case: exactly its events, not those of cases sharing a prefix.
+    s_assert_walk (store, txn, 0, "A", 0, (uint64_t []) { 1, 3, 5, 0 });
+    s_assert_walk (store, txn, 2, "A", 0, (uint64_t []) { 3, 5, 0 });
+    s_assert_walk (store, txn, 3, "A", 0, (uint64_t []) { 3, 5, 0 });
+    s_assert_walk (store, txn, 6, "A", 0, (uint64_t []) { 0 });
+    s_assert_walk (store, txn, 1, "A", 1, (uint64_t []) { 1, 0 });
+    s_assert_walk (store, txn, 0, "AB", 0, (uint64_t []) { 2, 0 });
+    s_assert_walk (store, txn, 0, "A.1", 0, (uint64_t []) { 4, 0 });
+    s_assert_walk (store, txn, 0, "B", 0, (uint64_t []) { 6, 0 });
+    s_assert_walk (store, txn, 0, "C", 0, (uint64_t []) { 0 });
+    s_assert_walk (store, txn, 0, "", 0, (uint64_t []) { 0 });
+
+    //  Dedupe: each (source, id) finds its own seq, and nothing else does.
+    for (size_t index = 0; index < EVENT_COUNT; index++) {
+        uint64_t seq = 0;
+        const test_event_t *event = &s_events [index];
+        if (store_event_id_get (store, txn, event->source, strlen (event->source), event->id,
+                                strlen (event->id), &seq, &err))
+            fail_msg ("dedupe %s/%s: %s", event->source, event->id, err.message);
+        assert_int_equal (seq, index + 1);
+    }
+    struct { const char *source, *id; } unknown [] = {
+        { "abc", "" }, { "a", "b" }, { "window-3", "w3-3" }, { "window-", "3w3-1" },
+        { "window-3w", "3-1" }, { "intake", "intake-1 " }, { "Window-3", "w3-1" },
+    };
+    for (size_t index = 0; index < sizeof unknown / sizeof unknown [0]; index++) {
+        uint64_t seq = 99;
+        daiban_code_t code = store_event_id_get (store, txn, unknown [index].source,
+                                                 strlen (unknown [index].source), unknown [index].id,
+                                                 strlen (unknown [index].id), &seq, &err);
+        if (code != DAIBAN_NOT_FOUND)
+            fail_msg ("(%s, %s) should be unknown", unknown [index].source, unknown [index].id);
+        assert_int_equal (seq, 99);
+    }
+    store_read_end (store, &txn);
+    assert_null (txn);
+    store_destroy (&store);
+    store_destroy (&store);
+    assert_null (store);
+    s_remove_dir (&dir);
+}
+
+//  Appends must follow the log without gaps or repeats.
+static void
+test_append_order (void **state)
+{
+    (void) state;
+    char *dir = s_temp_dir ();
+    store_t *store = s_open (dir, MAP_SIZE);
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (s_append (store, txn, 2, &s_events [0], 30, &err), DAIBAN_INTERNAL);
+    assert_int_equal (s_append (store, txn, 0, &s_events [0], 30, &err), DAIBAN_INTERNAL);
+    assert_int_equal (s_append (store, txn, 1, &s_events [0], 30, &err), DAIBAN_OK);
+    assert_int_equal (s_append (store, txn, 1, &s_events [1], 30, &err), DAIBAN_INTERNAL);
+    assert_int_equal (s_append (store, txn, 3, &s_events [1], 30, &err), DAIBAN_INTERNAL);
+    assert_int_equal (s_append (store, txn, 2, &s_events [1], 30, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (store, &err), DAIBAN_OK);
+    assert_int_equal (store_last_seq (store), 2);
+    //  The next batch continues from the committed seq.
+    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (s_append (store, txn, 1, &s_events [2], 30, &err), DAIBAN_INTERNAL);
+    assert_int_equal (s_append (store, txn, 3, &s_events [2], 30, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (store, &err), DAIBAN_OK);
+    assert_int_equal (store_last_seq (store), 3);
+    store_destroy (&store);
+    s_remove_dir (&dir);
+}
+
+static void
+test_abort_leaves_nothing (void **state)
+{
+    (void) state;
+    char *dir = s_temp_dir ();
+    store_t *store = s_open (dir, MAP_SIZE);
+    s_commit_events (store, 1);
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
+    const test_event_t extra [] = { { "x", "1", "A" }, { "x", "2", "NEW" } };
+    assert_int_equal (s_append (store, txn, 7, &extra [0], 50, &err), DAIBAN_OK);
+    assert_int_equal (s_append (store, txn, 8, &extra [1], 50, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (store, txn, "NEW", "state", 5, &err), DAIBAN_OK);
+    store_write_abort (store);
+    store_write_abort (store);          //  harmless when none is open
+    assert_int_equal (store_last_seq (store), EVENT_COUNT);
+
+    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
+    MDB_val value;
+    assert_int_equal (store_event_get (store, txn, 7, &value, &err), DAIBAN_NOT_FOUND);
+    assert_int_equal (store_event_get (store, txn, 8, &value, &err), DAIBAN_NOT_FOUND);
+    uint64_t seq;
+    assert_int_equal (store_event_id_get (store, txn, "x", 1, "1", 1, &seq, &err),
+                      DAIBAN_NOT_FOUND);
+    assert_int_equal (store_case_get (store, txn, "NEW", &value, &err), DAIBAN_NOT_FOUND);
+    s_assert_walk (store, txn, 0, "NEW", 0, (uint64_t []) { 0 });
+    s_assert_walk (store, txn, 0, "A", 0, (uint64_t []) { 1, 3, 5, 0 });
+    s_assert_walk (store, txn, 5, NULL, 0, (uint64_t []) { 5, 6, 0 });
+    store_read_end (store, &txn);
+
+    //  The seqs the aborted batch took are given again.
+    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (s_append (store, txn, 7, &extra [0], 60, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (store, &err), DAIBAN_OK);
+    assert_int_equal (store_last_seq (store), 7);
+    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
+    s_assert_event (store, txn, 7, "A", 60);
+    store_read_end (store, &txn);
+    //  Destroying with a write open aborts it.
+    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (s_append (store, txn, 8, &extra [1], 60, &err), DAIBAN_OK);
+    store_destroy (&store);
+    store = s_open (dir, MAP_SIZE);
+    assert_int_equal (store_last_seq (store), 7);
+    store_destroy (&store);
+    s_remove_dir (&dir);
+}
+
+//  Case states: put, overwrite, get, count, visit in id order.
+static bool
+s_visit_case (const MDB_val *key, const MDB_val *state, void *argument)
+{
+    char *names = (char *) argument;
+    strncat (names, (const char *) key->mv_data, key->mv_size);
+    strcat (names, "=");
+    strncat (names, (const char *) state->mv_data, state->mv_size);
+    strcat (names, ";");
+    return strlen (names) < 40;
+}
+
+static void
+test_case_states (void **state)
+{
+    (void) state;
+    char *dir = s_temp_dir ();
+    store_t *store = s_open (dir, MAP_SIZE);
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (store, txn, "B", "b1", 2, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (store, txn, "A", "a1", 2, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (store, txn, "AB", "ab", 2, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (store, txn, "B", "b2", 2, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (store, &err), DAIBAN_OK);
+    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (store_case_count (store, txn), 3);
+    MDB_val value;
+    assert_int_equal (store_case_get (store, txn, "B", &value, &err), DAIBAN_OK);
+    assert_int_equal (value.mv_size, 2);
+    assert_memory_equal (value.mv_data, "b2", 2);
+    assert_int_equal (store_case_get (store, txn, "C", &value, &err), DAIBAN_NOT_FOUND);
+    assert_non_null (strstr (err.message, "C"));
+    char names [200] = "";
+    assert_int_equal (store_cases_each (store, txn, s_visit_case, names, &err), DAIBAN_OK);
+    assert_string_equal (names, "A=a1;AB=ab;B=b2;");
+    store_read_end (store, &txn);
+    store_destroy (&store);
+    s_remove_dir (&dir);
+}
+
+static void
+test_reopen_keeps_data (void **state)
+{
+    (void) state;
+    char *dir = s_temp_dir ();
+    store_t *store = s_open (dir, MAP_SIZE);
+    s_commit_events (store, 1);
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (store, txn, "A", "state of A", 10, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (store, &err), DAIBAN_OK);
+    store_destroy (&store);
+
+    store = s_open (dir, MAP_SIZE);
+    assert_int_equal (store_last_seq (store), EVENT_COUNT);
+    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
+    for (size_t index = 0; index < EVENT_COUNT; index++)
+        s_assert_event (store, txn, index + 1, s_events [index].case_id, 100 + index);
+    s_assert_walk (store, txn, 0, "A", 0, (uint64_t []) { 1, 3, 5, 0 });
+    uint64_t seq = 0;
+    assert_int_equal (store_event_id_get (store, txn, "a", 1, "bc", 2, &seq, &err), DAIBAN_OK);
+    assert_int_equal (seq, 3);
+    MDB_val value;
+    assert_int_equal (store_case_get (store, txn, "A", &value, &err), DAIBAN_OK);
+    assert_memory_equal (value.mv_data, "state of A", 10);
+    store_read_end (store, &txn);
+    //  The log continues where it was: seq 7 next, not 1.
+    const test_event_t later = { "window-3", "w3-9", "A" };
+    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (s_append (store, txn, 1, &later, 30, &err), DAIBAN_INTERNAL);
+    assert_int_equal (s_append (store, txn, EVENT_COUNT + 1, &later, 30, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (store, &err), DAIBAN_OK);
+    store_destroy (&store);
+    store = s_open (dir, MAP_SIZE);
+    assert_int_equal (store_last_seq (store), EVENT_COUNT + 1);
+    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
+    s_assert_walk (store, txn, 0, "A", 0, (uint64_t []) { 1, 3, 5, 7, 0 });
+    store_read_end (store, &txn);
+    store_destroy (&store);
+    s_remove_dir (&dir);
+}
+
+//  A (source, id) already in the log cannot be appended a second time.
+static void
+test_duplicate_id_refused (void **state)
+{
+    (void) state;
+    char *dir = s_temp_dir ();
+    store_t *store = s_open (dir, MAP_SIZE);
+    s_commit_events (store, 1);
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
+    daiban_code_t code = s_append (store, txn, EVENT_COUNT + 1, &s_events [1], 30, &err);
+    assert_int_not_equal (code, DAIBAN_OK);
+    store_write_abort (store);
+    assert_int_equal (store_last_seq (store), EVENT_COUNT);
+    store_destroy (&store);
+    s_remove_dir (&dir);
+}
+
+//  Writes a raw value into the meta database, as another version would.
+static void
+s_write_schema (const char *dir, const char *version)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta;
+    assert_int_equal (mdb_env_create (&env), 0);
+    assert_int_equal (mdb_env_set_maxdbs (env, 32), 0);
+    assert_int_equal (mdb_env_set_mapsize (env, MAP_SIZE), 0);
+    assert_int_equal (mdb_env_open (env, dir, 0, 0644), 0);
+    assert_int_equal (mdb_txn_begin (env, NULL, 0, &txn), 0);
+    assert_int_equal (mdb_dbi_open (txn, "meta", MDB_CREATE, &meta), 0);
+    MDB_val key = { 6, (void *) "schema" }, value = { strlen (version), (void *) version };
+    assert_int_equal (mdb_put (txn, meta, &key, &value, 0), 0);
+    assert_int_equal (mdb_txn_commit (txn), 0);
+    mdb_env_close (env);
+}
+
+static void
+test_schema_version_mismatch (void **state)
+{
+    (void) state;
+    char *dir = s_temp_dir ();
+    store_t *store = s_open (dir, MAP_SIZE);
+    s_commit_events (store, 1);
+    store_destroy (&store);
+    const char *others [] = { "99", "0", "10", "1.0", "" };
+    for (size_t index = 0; index < sizeof others / sizeof others [0]; index++) {
+        s_write_schema (dir, others [index]);
+        daiban_error_t err = { 0 };
+        store = store_new (dir, MAP_SIZE, &err);
+        if (store)
+            fail_msg ("a store of schema \"%s\" was opened", others [index]);
+        assert_int_not_equal (err.code, DAIBAN_OK);
+        //  The message names both versions.
+        char found [40];
+        snprintf (found, sizeof found, "version %s,", others [index]);
+        if (!strstr (err.message, found) || !strstr (err.message, STORE_SCHEMA_VERSION))
+            fail_msg ("schema \"%s\": message \"%s\"", others [index], err.message);
+    }
+    //  Back at this version, the data is all there.
+    s_write_schema (dir, STORE_SCHEMA_VERSION);
+    store = s_open (dir, MAP_SIZE);
+    assert_int_equal (store_last_seq (store), EVENT_COUNT);
+    store_destroy (&store);
+    s_remove_dir (&dir);
+}
+
+static void
+test_data_dir (void **state)
+{
+    (void) state;
+    char *dir = s_temp_dir ();
+    //  A missing directory is created, with its parents.
+    char path [512];
+    snprintf (path, sizeof path, "%s/a/b/c", dir);
+    store_t *store = s_open (path, MAP_SIZE);
+    store_destroy (&store);
+    struct stat info;
+    assert_int_equal (stat (path, &info), 0);
+    assert_true (S_ISDIR (info.st_mode));
+    //  A regular file where the directory, or a parent of it, should be.
+    char file [512];
+    snprintf (file, sizeof file, "%s/file", dir);
+    FILE *handle = fopen (file, "w");
+    assert_non_null (handle);
+    fputs ("not a directory\n", handle);
+    fclose (handle);
+    const char *under [] = { "", "/sub", "/sub/deeper" };
+    for (int index = 0; index < 3; index++) {
+        snprintf (path, sizeof path, "%s%s", file, under [index]);
+        daiban_error_t err = { 0 };
+        store = store_new (path, MAP_SIZE, &err);
+        if (store)
+            fail_msg ("store opened in %s", path);
+        assert_int_not_equal (err.code, DAIBAN_OK);
+        if (!strstr (err.message, path) || !strstr (err.message, "ot a directory"))
+            fail_msg ("%s: message \"%s\"", path, err.message);
+    }
+    //  The file is untouched.
+    assert_int_equal (stat (file, &info), 0);
+    assert_true (S_ISREG (info.st_mode));
+    assert_int_equal (info.st_size, 16);
+    s_remove_dir (&dir);
+}
+
+//  A tiny map fills up: DAIBAN_RETRY, abort, grow, run the batch again.
+static void
+test_map_growth (void **state)
+{
+    (void) state;
+    char *dir = s_temp_dir ();
+    const size_t tiny = 65536;
+    store_t *store = s_open (dir, tiny);
+    assert_int_equal (store_map_size (store), tiny);
+    const size_t count = 300, size = 1500;            //  450 KB: about 7 times the map
+    char sources [300][16], ids [300][16], cases [300][8];
+    int grows = 0;
+    daiban_code_t code;
+    while (true) {
+        MDB_txn *txn;
+        daiban_error_t err = { 0 };
+        code = store_write_begin (store, &txn, &err);
+        assert_true (code == DAIBAN_OK || code == DAIBAN_RETRY);
+        for (size_t index = 0; !code && index < count; index++) {
+            snprintf (sources [index], sizeof sources [index], "src-%zu", index % 7);
+            snprintf (ids [index], sizeof ids [index], "id-%zu", index);
+            snprintf (cases [index], sizeof cases [index], "C%zu", index % 5);
+            test_event_t event = { sources [index], ids [index], cases [index] };
+            code = s_append (store, txn, index + 1, &event, size, &err);
+        }
+        if (!code)
+            code = store_write_commit (store, &err);
+        if (code == DAIBAN_OK)
+            break;
+        if (code != DAIBAN_RETRY)
+            fail_msg ("batch: %s %s", daiban_error_code_name (code), err.message);
+        store_write_abort (store);
+        assert_int_equal (store_last_seq (store), 0);
+        size_t before = store_map_size (store);
+        assert_int_equal (store_grow (store, &err), DAIBAN_OK);
+        assert_int_equal (store_map_size (store), 2 * before);
+        assert_true (++grows < 20);
+    }
+    assert_true (grows >= 2);
+    size_t grown = store_map_size (store);
+    assert_true (grown >= count * size);
+    assert_int_equal (store_last_seq (store), count);
+    store_destroy (&store);
+
+    //  Reopened with the tiny size again: the file's size wins, all is there.
+    store = s_open (dir, tiny);
+    assert_true (store_map_size (store) >= count * size);
+    assert_int_equal (store_last_seq (store), count);
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
+    for (size_t index = 0; index < count; index++) {
+        s_assert_event (store, txn, index + 1, cases [index], size);
+        uint64_t seq = 0;
+        assert_int_equal (store_event_id_get (store, txn, sources [index], strlen (sources [index]),
+                                              ids [index], strlen (ids [index]), &seq, &err),
+                          DAIBAN_OK);
+        assert_int_equal (seq, index + 1);
+    }
+    store_read_end (store, &txn);
+    //  And it takes more: the next batch grows again if it must.
+    int more_grows = 0;
+    while (true) {
+        code = store_write_begin (store, &txn, &err);
+        for (size_t index = 0; !code && index < count; index++) {
+            char id [16];
+            snprintf (id, sizeof id, "more-%zu", index);
+            test_event_t event = { "more", id, "C9" };
+            code = s_append (store, txn, count + index + 1, &event, size, &err);
+        }
+        if (!code)
+            code = store_write_commit (store, &err);
+        if (code == DAIBAN_OK)
+            break;
+        assert_int_equal (code, DAIBAN_RETRY);
+        store_write_abort (store);
+        assert_int_equal (store_grow (store, &err), DAIBAN_OK);
+        assert_true (++more_grows < 20);
+    }
+    assert_int_equal (store_last_seq (store), 2 * count);
+    store_destroy (&store);
+    s_remove_dir (&dir);
+}
+
+static void
+test_u64_keys (void **state)
+{
+    (void) state;
+    const uint64_t values [] = { 0, 1, 255, 256, 65535, 65536, 4294967295ULL, 4294967296ULL,
+                                 1795000000000ULL, INT64_MAX, UINT64_MAX - 1, UINT64_MAX };
+    const size_t count = sizeof values / sizeof values [0];
+    for (size_t index = 0; index < count; index++) {
+        unsigned char key [8];
+        store_u64_to_key (values [index], key);
+        assert_true (store_key_to_u64 (key) == values [index]);
+        //  Big-endian: byte order is numeric order.
+        if (index > 0) {
+            unsigned char previous [8];
+            store_u64_to_key (values [index - 1], previous);
+            assert_true (memcmp (previous, key, 8) < 0);
+        }
+    }
+    unsigned char key [8];
+    store_u64_to_key (0x0102030405060708ULL, key);
+    assert_memory_equal (key, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_batch_commit_and_read),
+        cmocka_unit_test (test_append_order),
+        cmocka_unit_test (test_abort_leaves_nothing),
+        cmocka_unit_test (test_case_states),
+        cmocka_unit_test (test_reopen_keeps_data),
+        cmocka_unit_test (test_duplicate_id_refused),
+        cmocka_unit_test (test_schema_version_mismatch),
+        cmocka_unit_test (test_data_dir),
+        cmocka_unit_test (test_map_growth),
+        cmocka_unit_test (test_u64_keys),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
