@@ -129,7 +129,7 @@ broker_new (config_t *config, daiban_error_t *err)
     ||  !(self->outbox = outbox_new ())
     ||  !(self->dispatch = dispatch_new (self->store, zsock_resolve (self->workers), self->outbox,
                                          config, err))) {
-        if (!self->outbox)
+        if (self->ingress && self->workers && self->stream && !self->outbox)
             daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
         broker_destroy (&self);
         return NULL;
@@ -338,7 +338,7 @@ s_drain_subscriptions (broker_t *self)
 }
 
 int
-broker_run (broker_t *self)
+broker_run (broker_t *self, int stop_fd)
 {
     fprintf (stderr, "daiban-broker ready\n");
     fflush (stderr);
@@ -351,11 +351,12 @@ broker_run (broker_t *self)
         { zsock_resolve (self->ingress), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (self->workers), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (self->stream), 0, ZMQ_POLLIN, 0 },
+        { NULL, stop_fd, ZMQ_POLLIN, 0 },
     };
     //  Each turn: receive, commit, answer, publish, dispatch (STYLE.md).
-    while (!zsys_interrupted) {
+    while (!(items [3].revents & ZMQ_POLLIN)) {
         long timeout = (long) dispatch_timeout (self->dispatch, s_now (self), zclock_mono ());
-        if (zmq_poll (items, 3, timeout) < 0) {
+        if (zmq_poll (items, 4, timeout) < 0) {
             if (zmq_errno () == EINTR)
                 continue;
             log_error ("poll: %s", zmq_strerror (zmq_errno ()));

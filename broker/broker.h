@@ -14,7 +14,9 @@ typedef struct _broker_t broker_t;
 broker_t *broker_new (config_t *config, daiban_error_t *err);
 void broker_destroy (broker_t **self_p);
 
-//  Serves until SIGINT/SIGTERM; returns non-zero on a fatal socket error.
-int broker_run (broker_t *self);
+//  Serves until stop_fd becomes readable (main's signal handler writes to
+//  it: a signal can never slip in between a check and the poll, and an
+//  idle broker sleeps without a timeout); non-zero on a fatal socket error.
+int broker_run (broker_t *self, int stop_fd);
 
 #endif

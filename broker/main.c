@@ -1,5 +1,9 @@
 /*  daiban-broker: command line and start (PROTOCOL.md, Command line). */
+#define _GNU_SOURCE                     //  pipe2
 #include <czmq.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 #include "broker.h"
 #include "config.h"
 #include "log.h"
@@ -12,6 +16,35 @@ static const config_flag_t s_flags [] = {
     { "--test-clock", "broker/test_clock" },
     { NULL, NULL }
 };
+
+static int s_stop_pipe [2] = { -1, -1 };
+
+static void
+s_on_signal (int signal)
+{
+    (void) signal;
+    int saved = errno;
+    //  A full pipe means a stop is already pending: nothing to do then.
+    ssize_t written = write (s_stop_pipe [1], "x", 1);
+    (void) written;
+    errno = saved;
+}
+
+//  SIGINT and SIGTERM write to a pipe that the broker's poll watches.
+static int
+s_catch_signals (void)
+{
+    if (pipe2 (s_stop_pipe, O_NONBLOCK | O_CLOEXEC))
+        return -1;
+    zsys_handler_set (NULL);            //  not czmq's flag: our pipe
+    struct sigaction action;
+    memset (&action, 0, sizeof action);
+    action.sa_handler = s_on_signal;
+    sigemptyset (&action.sa_mask);
+    if (sigaction (SIGINT, &action, NULL) || sigaction (SIGTERM, &action, NULL))
+        return -1;
+    return s_stop_pipe [0];
+}
 
 static void
 s_set_log_level (config_t *config)
@@ -42,16 +75,22 @@ main (int argc, char **argv)
         return 2;
     }
     s_set_log_level (config);
-    //  czmq turns SIGINT and SIGTERM into zsys_interrupted; the loop then
-    //  finishes the turn in hand (its commit included) and returns.
+    //  On SIGINT or SIGTERM the loop finishes the turn in hand (its commit
+    //  included) and returns.
     zsys_init ();
+    int stop_fd = s_catch_signals ();
+    if (stop_fd < 0) {
+        fprintf (stderr, "daiban-broker: cannot catch signals: %s\n", strerror (errno));
+        config_destroy (&config);
+        return 1;
+    }
     broker_t *broker = broker_new (config, &err);
     if (!broker) {
         fprintf (stderr, "daiban-broker: %s\n", err.message);
         config_destroy (&config);
         return 1;
     }
-    int rc = broker_run (broker);
+    int rc = broker_run (broker, stop_fd);
     broker_destroy (&broker);
     config_destroy (&config);
     return rc? 1: 0;
