@@ -73,7 +73,7 @@ s_fill (dispatch_t *self, role_t *role)
         if (store_event_get (self->store, txn, seq, &event, &err) == DAIBAN_OK
         &&  s_event_type_case (event.mv_data, event.mv_size, type, sizeof type, case_id)
         &&  role_wants (role, type, strlen (type)) && !s_acked (self, txn, role, seq)
-        &&  !role_find (role, seq) && !role_enqueue (role, seq, case_id, false))
+        &&  !role_enqueue (role, seq, case_id, false))
             break;
         role->scanned = seq;
     }
@@ -215,6 +215,7 @@ dispatch_new (store_t *store, void *socket, outbox_t *outbox, config_t *config,
     //  Lease ids start from the clock so that a done addressed to a
     //  lease of an earlier broker run never matches one of this run.
     self->next_lease = (uint64_t) zclock_time () * 1000;
+    self->retry_at = INT64_MAX;
     wire_buffer_init (&self->message);
     wire_buffer_init (&self->event);
     self->roles = zhashx_new ();
@@ -671,14 +672,19 @@ dispatch_timeout (dispatch_t *self, int64_t now, int64_t mono)
     int64_t timeout = -1;
     if (zhashx_size (self->workers) || zhashx_size (self->leases))
         timeout = self->heartbeat_ms;
-    //  Jobs backing off after a failure come back on their own.
-    for (role_t *role = (role_t *) zhashx_first (self->roles); role;
-         role = (role_t *) zhashx_next (self->roles))
-        for (job_t *job = (job_t *) zlistx_first (role->queue); job;
-             job = (job_t *) zlistx_next (role->queue))
-            if (!job->lease && job->not_before > mono
-            &&  (timeout < 0 || job->not_before - mono < timeout))
-                timeout = job->not_before - mono;
+    //  Jobs backing off after a failure come back on their own. The
+    //  queues are scanned only when the earliest back-off has passed.
+    if (self->retry_at <= mono) {
+        self->retry_at = INT64_MAX;
+        for (role_t *role = (role_t *) zhashx_first (self->roles); role;
+             role = (role_t *) zhashx_next (self->roles))
+            for (job_t *job = (job_t *) zlistx_first (role->queue); job;
+                 job = (job_t *) zlistx_next (role->queue))
+                if (!job->lease && job->not_before > mono && job->not_before < self->retry_at)
+                    self->retry_at = job->not_before;
+    }
+    if (self->retry_at != INT64_MAX && (timeout < 0 || self->retry_at - mono < timeout))
+        timeout = self->retry_at - mono;
     MDB_txn *txn;
     daiban_error_t err;
     int64_t due;

@@ -53,6 +53,7 @@ struct _dispatch_t {
     zlistx_t *completions;          //  completion_t *, waiting for the commit
     int64_t heartbeat_ms, liveness, lease_ms, max_attempts;
     uint64_t next_lease, used;
+    int64_t retry_at;               //  monotonic ms: the earliest back-off ends
     dispatch_counters_t counters;
     wire_buffer_t message;          //  scratch for outgoing messages
     wire_buffer_t event;            //  scratch for committed events

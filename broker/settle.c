@@ -369,6 +369,8 @@ s_apply_outcome (dispatch_t *self, completion_t *completion, int64_t mono)
         job->lease = 0;
         int shift = job->attempts < 8? job->attempts - 1: 7;
         job->not_before = mono + (250LL << shift);
+        if (job->not_before < self->retry_at)
+            self->retry_at = job->not_before;
         snprintf (job->message, sizeof job->message, "%s", completion->message);
         self->counters.failed++;
         log_info ("role %s: event %llu failed (attempt %d): %s", lease->role->name,
