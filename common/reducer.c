@@ -246,8 +246,9 @@ s_item_resumed (apply_t *apply)
         return apply->err->code;
     if (item->status != ITEM_SUSPENDED)
         return s_item_conflict (apply, item, "only a suspended item can be resumed");
+    //  suspended_at stays: the deadline role, which sees the state after
+    //  this event, counts the paused days from it.
     item->status = item->resume_status;
-    item->suspended_at = 0;
     return DAIBAN_OK;
 }
 
@@ -387,7 +388,9 @@ s_reminder_sent (apply_t *apply)
     case_item_t *item = s_body_item (apply, "item");
     if (!item)
         return apply->err->code;
-    wire_get_int (wire_map_get (apply->body, "count"), &item->reminders);
+    //  Counted here rather than copied from the body: two reminders decided
+    //  on the same snapshot still count as two.
+    item->reminders++;
     item->reminders_since_progress++;
     return DAIBAN_OK;
 }

@@ -302,21 +302,21 @@ test_item_lifecycle (void **state)
         //  A resumption returns to where the suspension found the item.
         { RELEASED, "[['item.suspended',{'item':'A01','reason':'correction'}]]",
           "item.resumed", "{'item':'A01'}", DAIBAN_OK,
-          "{'items':[{'status':'submitted','suspended_at':0,'suspend_reason':'correction'},"
+          "{'items':[{'status':'submitted','suspended_at':50000,'suspend_reason':'correction'},"
           "{},{},{}]}" },
         { IN_REVIEW, "[['item.suspended',{'item':'B02','reason':'inspection'}]]",
           "item.resumed", "{'item':'B02'}", DAIBAN_OK,
-          "{'items':[{},{'status':'in_review','suspended_at':0},{},{}]}" },
+          "{'items':[{},{'status':'in_review','suspended_at':50000},{},{}]}" },
         //  Suspended twice over its life, resumed each time.
         { RELEASED, "[['item.suspended',{'item':'A01','reason':'correction'}],"
                     "['item.resumed',{'item':'A01'}],"
                     "['item.suspended',{'item':'A01','reason':'appraisal'}]]",
           "item.resumed", "{'item':'A01'}", DAIBAN_OK,
           "{'items':[{'status':'submitted','suspend_reason':'appraisal'},{},{},{}]}" },
-        { RELEASED, "[['reminder.sent',{'item':'A01','to':'发改委','contact':'首席代表','count':2}],"
-                    "['reminder.sent',{'item':'A01','to':'发改委','contact':'首席代表','count':3}]]",
+        { RELEASED, "[['reminder.sent',{'item':'A01','to':'发改委','contact':'首席代表','count':1}],"
+                    "['reminder.sent',{'item':'A01','to':'发改委','contact':'首席代表','count':2}]]",
           "item.progress", "{'item':'A01','note':'已受理'}", DAIBAN_OK,
-          "{'items':[{'progress_at':777000,'reminders_since_progress':0,'reminders':3},{},{},{}]}" },
+          "{'items':[{'progress_at':777000,'reminders_since_progress':0,'reminders':2},{},{},{}]}" },
         { IN_REVIEW, NULL, "item.progress", "{'item':'C03','note':'预审'}", DAIBAN_OK,
           "{'items':[{},{},{'status':'waiting','progress_at':777000},{}]}" },
     };
