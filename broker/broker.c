@@ -23,6 +23,7 @@
 //  Frames over this size are dropped by the transport (PROTOCOL.md); the
 //  1 MiB request limit is answered with too_large below it.
 #define TRANSPORT_MAX_FRAME (16LL * 1024 * 1024)
+#define INGRESS_HWM 100000
 
 struct _broker_t {
     config_t *config;
@@ -100,6 +101,10 @@ s_open_sockets (broker_t *self, config_t *config, daiban_error_t *err)
     self->ingress = s_bind (ZMQ_ROUTER, "ingress", config_get (config, "broker/ingress"), err);
     if (!self->ingress)
         return err->code;
+    //  Room for pipelining clients: a reply over the high-water mark of a
+    //  client that does not read is dropped, never waited for.
+    zsock_set_sndhwm (self->ingress, INGRESS_HWM);
+    zsock_set_rcvhwm (self->ingress, INGRESS_HWM);
     self->workers = s_bind (ZMQ_ROUTER, "workers", config_get (config, "broker/workers"), err);
     if (!self->workers)
         return err->code;

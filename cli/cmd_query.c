@@ -1,0 +1,276 @@
+/*  cmd_query: reading cases (`case`, `cases`, `alerts`, `export`) and
+    the log (`history`). Readable by default; --json prints the broker's
+    values as JSON, one per line, for scripts. */
+#include "commands.h"
+
+#include <czmq.h>
+#include <stdlib.h>
+#include "args.h"
+#include "calendar.h"
+#include "format.h"
+#include "format_state.h"
+#include "history.h"
+#include "log.h"
+
+//  The state of one case, or NULL after printing why (*code says how
+//  the process should exit).
+static json_t *
+s_fetch_case (cli_t *cli, const char *case_id, int *code)
+{
+    json_t *request = json_pack ("{s:s, s:s}", "op", "case", "case", case_id);
+    if (!request) {
+        *code = cli_usage_error ("the case id must be UTF-8 text");
+        return NULL;
+    }
+    json_t *reply = NULL;
+    *code = cli_call (cli, request, &reply);
+    json_decref (request);
+    if (*code != CLI_EXIT_OK)
+        return NULL;
+    json_t *state = json_incref (json_object_get (reply, "case"));
+    json_decref (reply);
+    if (!json_is_object (state)) {
+        json_decref (state);
+        fprintf (stderr, "daibanctl: the broker's case reply holds no case state\n");
+        *code = CLI_EXIT_BROKER_ERROR;
+    }
+    return state;
+}
+
+//  The broker's time, which is its test clock when it runs one: the
+//  "now" of `stats`. A broker that does not say falls back on this
+//  machine's clock, but never before the case's last change, which the
+//  broker's clock stamped.
+static int64_t
+s_broker_now (cli_t *cli, json_t *state)
+{
+    int64_t now = zclock_time ();
+    json_t *request = json_pack ("{s:s}", "op", "stats");
+    json_t *reply = NULL;
+    if (request && cli_call_raw (cli, request, &reply) == CLI_EXIT_OK
+    &&  json_is_integer (json_object_get (reply, "now")))
+        now = json_integer_value (json_object_get (reply, "now"));
+    else {
+        json_t *updated = json_object_get (state, "updated_at");
+        if (json_is_integer (updated) && json_integer_value (updated) > now)
+            now = json_integer_value (updated);
+    }
+    json_decref (request);
+    json_decref (reply);
+    return now;
+}
+
+int
+cmd_case (cli_t *cli, int argc, char **argv)
+{
+    bool json = false;
+    args_option_t options [] = { { "--json", ARGS_FLAG, &json }, { NULL, 0, NULL } };
+    const char *case_id [1];
+    size_t positional = 0;
+    daiban_error_t err;
+    if (args_parse (argc, argv, 1, options, case_id, 1, &positional, &err) != DAIBAN_OK)
+        return cli_fail (&err);
+    if (positional != 1)
+        return cli_usage_error ("usage: case ID [--json]");
+    int code;
+    json_t *state = s_fetch_case (cli, case_id [0], &code);
+    if (!state)
+        return code;
+    if (json)
+        format_json_line (stdout, state);
+    else {
+        calendar_t *calendar = calendar_new (cli_config (cli), &err);
+        if (!calendar)
+            log_warning ("no holiday calendar, days left are not shown: %s", err.message);
+        format_case (stdout, state, calendar, s_broker_now (cli, state));
+        calendar_destroy (&calendar);
+    }
+    json_decref (state);
+    return cli_flush ();
+}
+
+//  The summaries of a `cases` request, or NULL (*code says why).
+static json_t *
+s_fetch_cases (cli_t *cli, const char *status, bool overdue, int64_t limit, int *code)
+{
+    json_t *request = json_pack ("{s:s}", "op", "cases");
+    if (status)
+        json_object_set_new (request, "status", json_string (status));
+    if (overdue)
+        json_object_set_new (request, "overdue", json_true ());
+    if (limit >= 0)
+        json_object_set_new (request, "limit", json_integer (limit));
+    json_t *reply = NULL;
+    *code = cli_call (cli, request, &reply);
+    json_decref (request);
+    if (*code != CLI_EXIT_OK)
+        return NULL;
+    json_t *cases = json_incref (json_object_get (reply, "cases"));
+    json_decref (reply);
+    if (!json_is_array (cases)) {
+        json_decref (cases);
+        fprintf (stderr, "daibanctl: the broker's cases reply holds no list\n");
+        *code = CLI_EXIT_BROKER_ERROR;
+    }
+    return cases;
+}
+
+int
+cmd_cases (cli_t *cli, int argc, char **argv)
+{
+    const char *status = NULL;
+    bool overdue = false, json = false;
+    int64_t limit = -1;
+    args_option_t options [] = {
+        { "--status", ARGS_TEXT, &status }, { "--overdue", ARGS_FLAG, &overdue },
+        { "--limit", ARGS_INTEGER, &limit }, { "--json", ARGS_FLAG, &json },
+        { NULL, 0, NULL }
+    };
+    size_t positional = 0;
+    daiban_error_t err;
+    if (args_parse (argc, argv, 1, options, NULL, 0, &positional, &err) != DAIBAN_OK)
+        return cli_fail (&err);
+    int code;
+    json_t *cases = s_fetch_cases (cli, status, overdue, limit, &code);
+    if (!cases)
+        return code;
+    size_t index;
+    json_t *summary;
+    json_array_foreach (cases, index, summary) {
+        if (json)
+            format_json_line (stdout, summary);
+        else
+            format_case_summary (stdout, summary);
+    }
+    json_decref (cases);
+    return cli_flush ();
+}
+
+//  Prints the alerts of one case state: the open ones, or all.
+static void
+s_print_alerts (json_t *state, bool all, bool json)
+{
+    const char *case_id = json_string_value (json_object_get (state, "case"));
+    size_t index;
+    json_t *alert;
+    json_array_foreach (json_object_get (state, "alerts"), index, alert) {
+        if (!all && json_is_true (json_object_get (alert, "acknowledged")))
+            continue;
+        if (json) {
+            json_t *copy = json_deep_copy (alert);
+            json_object_set_new (copy, "case", json_string (case_id? case_id: "?"));
+            format_json_line (stdout, copy);
+            json_decref (copy);
+        }
+        else
+            format_alert (stdout, case_id? case_id: "?", alert);
+    }
+}
+
+int
+cmd_alerts (cli_t *cli, int argc, char **argv)
+{
+    const char *case_id = NULL;
+    bool all = false, json = false;
+    args_option_t options [] = {
+        { "--case", ARGS_TEXT, &case_id }, { "--all", ARGS_FLAG, &all },
+        { "--json", ARGS_FLAG, &json }, { NULL, 0, NULL }
+    };
+    size_t positional = 0;
+    daiban_error_t err;
+    if (args_parse (argc, argv, 1, options, NULL, 0, &positional, &err) != DAIBAN_OK)
+        return cli_fail (&err);
+    int code = CLI_EXIT_OK;
+    //  No op lists alerts: they live in each case's state, so without
+    //  --case every case the broker lists is read in turn.
+    json_t *cases = case_id? json_pack ("[{s:s}]", "case", case_id)
+                           : s_fetch_cases (cli, NULL, false, -1, &code);
+    size_t index;
+    json_t *summary;
+    json_array_foreach (cases, index, summary) {
+        const char *id = json_string_value (json_object_get (summary, "case"));
+        json_t *state = id? s_fetch_case (cli, id, &code): NULL;
+        if (!state)
+            break;
+        s_print_alerts (state, all, json);
+        json_decref (state);
+    }
+    json_decref (cases);
+    int flushed = cli_flush ();
+    return code != CLI_EXIT_OK? code: flushed;
+}
+
+static int
+s_print_event (json_t *event, void *closure)
+{
+    bool json = *(bool *) closure;
+    if (json)
+        format_json_line (stdout, event);
+    else
+        format_event (stdout, event);
+    return cli_flush ();
+}
+
+int
+cmd_history (cli_t *cli, int argc, char **argv)
+{
+    history_query_t query = { .from = 1, .limit = -1 };
+    bool json = false;
+    args_option_t options [] = {
+        { "--from", ARGS_INTEGER, &query.from }, { "--limit", ARGS_INTEGER, &query.limit },
+        { "--case", ARGS_TEXT, &query.case_id }, { "--prefix", ARGS_TEXT, &query.prefix },
+        { "--json", ARGS_FLAG, &json }, { NULL, 0, NULL }
+    };
+    size_t positional = 0;
+    daiban_error_t err;
+    if (args_parse (argc, argv, 1, options, NULL, 0, &positional, &err) != DAIBAN_OK)
+        return cli_fail (&err);
+    int64_t next = 0, last = 0;
+    int code = history_run (cli, &query, s_print_event, &json, &next, &last);
+    if (code == CLI_EXIT_OK && !json) {
+        printf ("-- next %lld, last %lld\n", (long long) next, (long long) last);
+        code = cli_flush ();
+    }
+    return code;
+}
+
+static int
+s_collect_event (json_t *event, void *closure)
+{
+    return json_array_append (closure, event) == 0? CLI_EXIT_OK: CLI_EXIT_BROKER_ERROR;
+}
+
+int
+cmd_export (cli_t *cli, int argc, char **argv)
+{
+    args_option_t options [] = { { NULL, 0, NULL } };
+    const char *case_id [1];
+    size_t positional = 0;
+    daiban_error_t err;
+    if (args_parse (argc, argv, 1, options, case_id, 1, &positional, &err) != DAIBAN_OK)
+        return cli_fail (&err);
+    if (positional != 1)
+        return cli_usage_error ("usage: export ID");
+    int code;
+    json_t *state = s_fetch_case (cli, case_id [0], &code);
+    if (!state)
+        return code;
+    json_t *events = json_array ();
+    history_query_t query = { .from = 1, .limit = -1, .case_id = case_id [0] };
+    int64_t next = 0, last = 0;
+    code = history_run (cli, &query, s_collect_event, events, &next, &last);
+    if (code == CLI_EXIT_OK) {
+        json_t *file = json_pack ("{s:o, s:O, s:I}", "case", state, "events", events,
+                                  "exported_at", (json_int_t) zclock_time ());
+        char *text = file? json_dumps (file, JSON_INDENT (2)): NULL;
+        if (text)
+            printf ("%s\n", text);
+        free (text);
+        json_decref (file);
+        code = cli_flush ();
+    }
+    else
+        json_decref (state);
+    json_decref (events);
+    return code;
+}

@@ -1,0 +1,37 @@
+/*  commands: the daibanctl commands. Each takes the shared cli context
+    and its own arguments (argv [0] is the command's name) and returns
+    the process exit code (cli.h). The table and the help text are in
+    daibanctl.c; docs/daibanctl.md has an example of each. */
+#ifndef DAIBAN_COMMANDS_H
+#define DAIBAN_COMMANDS_H
+
+#include "cli.h"
+
+//  cmd_post.c: posting events.
+int cmd_post (cli_t *cli, int argc, char **argv);
+int cmd_ack (cli_t *cli, int argc, char **argv);
+
+//  cmd_watch.c: the live stream, without gaps or duplicates.
+int cmd_watch (cli_t *cli, int argc, char **argv);
+
+//  cmd_query.c: reading cases and the log.
+int cmd_case (cli_t *cli, int argc, char **argv);
+int cmd_cases (cli_t *cli, int argc, char **argv);
+int cmd_alerts (cli_t *cli, int argc, char **argv);
+int cmd_history (cli_t *cli, int argc, char **argv);
+int cmd_export (cli_t *cli, int argc, char **argv);
+
+//  cmd_admin.c: the broker's tables and counters, and raw requests.
+int cmd_stats (cli_t *cli, int argc, char **argv);
+int cmd_catalog (cli_t *cli, int argc, char **argv);
+int cmd_raw (cli_t *cli, int argc, char **argv);
+
+//  cmd_admin.c: reads a JSON text: from the argument, or from stdin when
+//  it is "-", or from a file (when from_file). Usage errors name what.
+json_t *commands_read_json (const char *text, bool from_file, const char *what,
+                            size_t flags, daiban_error_t *err);
+
+//  selftest.c: the module self-tests (`daibanctl selftest`).
+int cmd_selftest (cli_t *cli, int argc, char **argv);
+
+#endif
