@@ -3,6 +3,24 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+//  A message cut at the buffer's end may end inside a multi-byte
+//  character; replies must be valid UTF-8, so the partial one goes.
+static void
+s_trim_partial_utf8 (char *message)
+{
+    size_t length = strlen (message);
+    size_t start = length;
+    while (start > 0 && ((unsigned char) message [start - 1] & 0xc0) == 0x80)
+        start--;
+    if (start == 0)
+        return;
+    unsigned char lead = (unsigned char) message [start - 1];
+    size_t needed = lead >= 0xf0? 4: lead >= 0xe0? 3: lead >= 0xc0? 2: 1;
+    if (length - (start - 1) < needed)
+        message [start - 1] = 0;
+}
 
 daiban_code_t
 daiban_error_set (daiban_error_t *err, daiban_code_t code, const char *format, ...)
@@ -11,8 +29,10 @@ daiban_error_set (daiban_error_t *err, daiban_code_t code, const char *format, .
         err->code = code;
         va_list args;
         va_start (args, format);
-        vsnprintf (err->message, sizeof err->message, format, args);
+        int length = vsnprintf (err->message, sizeof err->message, format, args);
         va_end (args);
+        if (length >= (int) sizeof err->message)
+            s_trim_partial_utf8 (err->message);
     }
     return code;
 }

@@ -256,6 +256,9 @@ s_check_strings (const msgpack_object *value, const char *path, daiban_error_t *
     if (value->type == MSGPACK_OBJECT_STR
     &&  !wire_utf8_valid (value->via.str.ptr, value->via.str.size))
         return daiban_error_set (err, DAIBAN_INVALID_BODY, "body%s: invalid UTF-8", path);
+    //  The case state keeps C strings: a NUL would cut a value short.
+    if (value->type == MSGPACK_OBJECT_STR && memchr (value->via.str.ptr, 0, value->via.str.size))
+        return daiban_error_set (err, DAIBAN_INVALID_BODY, "body%s: contains a NUL byte", path);
     char inner [256];
     if (value->type == MSGPACK_OBJECT_ARRAY)
         for (uint32_t index = 0; index < value->via.array.size; index++) {

@@ -400,7 +400,7 @@ s_escalation_raised (apply_t *apply)
 {
     int64_t level = 0;
     wire_get_int (wire_map_get (apply->body, "level"), &level);
-    if (wire_map_get (apply->body, "item")) {
+    if (wire_is_str (wire_map_get (apply->body, "item"))) {
         case_item_t *item = s_body_item (apply, "item");
         if (!item)
             return apply->err->code;
