@@ -51,7 +51,7 @@ static bool
 s_acked (dispatch_t *self, MDB_txn *txn, role_t *role, uint64_t seq)
 {
     unsigned char key [ROLE_NAME_MAX + 9];
-    MDB_val entry = { dispatch_role_key (key, role->name, seq), key }, value;
+    MDB_val entry = { store_scoped_key (key, role->name, seq), key }, value;
     return mdb_get (txn, store_dbi (self->store, STORE_DB_ACKS), &entry, &value) == 0;
 }
 

@@ -68,7 +68,5 @@ void dispatch_lease_forget (dispatch_t *self, lease_t *lease);
 //  Writes the role record (types, watermark) in txn.
 daiban_code_t dispatch_role_persist (dispatch_t *self, MDB_txn *txn, role_t *role,
                                      uint64_t watermark, daiban_error_t *err);
-//  Key of role-scoped records: role, 0, seq (u64 BE).
-size_t dispatch_role_key (unsigned char *key, const char *role, uint64_t seq);
 
 #endif

@@ -129,7 +129,7 @@ s_mark_retrying (dispatch_t *self, const char *role, uint64_t seq, char *case_id
     if (store_write_begin (self->store, &txn, err))
         return err->code;
     unsigned char key [ROLE_NAME_MAX + 9];
-    MDB_val entry = { dispatch_role_key (key, role, seq), key }, value;
+    MDB_val entry = { store_scoped_key (key, role, seq), key }, value;
     int rc = mdb_get (txn, store_dbi (self->store, STORE_DB_DEADLETTERS), &entry, &value);
     msgpack_zone zone;
     msgpack_zone_init (&zone, 512);

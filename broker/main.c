@@ -46,18 +46,6 @@ s_catch_signals (void)
     return s_stop_pipe [0];
 }
 
-static void
-s_set_log_level (config_t *config)
-{
-    const char *level = config_get (config, "log/level");
-    if (!level)
-        return;
-    if (streq (level, "error")) log_level = LOG_LEVEL_ERROR;
-    else if (streq (level, "warning")) log_level = LOG_LEVEL_WARNING;
-    else if (streq (level, "debug")) log_level = LOG_LEVEL_DEBUG;
-    else log_level = LOG_LEVEL_INFO;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -74,7 +62,7 @@ main (int argc, char **argv)
         config_destroy (&config);
         return 2;
     }
-    s_set_log_level (config);
+    log_set_level_name (config_get (config, "log/level"));
     //  On SIGINT or SIGTERM the loop finishes the turn in hand (its commit
     //  included) and returns.
     zsys_init ();

@@ -13,16 +13,6 @@
 
 #define BROKER_SOURCE "broker"
 
-size_t
-dispatch_role_key (unsigned char *key, const char *role, uint64_t seq)
-{
-    size_t size = strlen (role);
-    memcpy (key, role, size);
-    key [size] = 0;
-    store_u64_to_key (seq, key + size + 1);
-    return size + 9;
-}
-
 static daiban_code_t
 s_lmdb (int rc, const char *what, daiban_error_t *err)
 {
@@ -67,7 +57,7 @@ s_persist_watermark (dispatch_t *self, MDB_txn *txn, role_t *role, uint64_t wate
         return code;
     unsigned char start [ROLE_NAME_MAX + 9];
     size_t prefix = strlen (role->name) + 1;
-    MDB_val key = { dispatch_role_key (start, role->name, 0), start }, value;
+    MDB_val key = { store_scoped_key (start, role->name, 0), start }, value;
     int rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
     while (rc == 0 && key.mv_size == prefix + 8 && memcmp (key.mv_data, start, prefix) == 0
        &&  store_key_to_u64 ((unsigned char *) key.mv_data + prefix) <= watermark) {
@@ -85,7 +75,7 @@ static daiban_code_t
 s_ack (dispatch_t *self, MDB_txn *txn, lease_t *lease, char status, daiban_error_t *err)
 {
     unsigned char key [ROLE_NAME_MAX + 9];
-    MDB_val entry = { dispatch_role_key (key, lease->role->name, lease->job->seq), key };
+    MDB_val entry = { store_scoped_key (key, lease->role->name, lease->job->seq), key };
     MDB_val value = { 1, &status };
     int rc = mdb_put (txn, store_dbi (self->store, STORE_DB_ACKS), &entry, &value, 0);
     if (!rc && lease->job->retry && status == 'd') {
@@ -213,7 +203,7 @@ s_settle_dead (dispatch_t *self, MDB_txn *txn, completion_t *completion, uint64_
     wire_pack_key (&body.packer, "status");
     wire_pack_str (&body.packer, "dead");
     unsigned char key [ROLE_NAME_MAX + 9];
-    MDB_val entry = { dispatch_role_key (key, lease->role->name, job->seq), key };
+    MDB_val entry = { store_scoped_key (key, lease->role->name, job->seq), key };
     MDB_val value = { body.buffer.size, body.buffer.data };
     daiban_code_t code = body.failed? daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory")
         : s_lmdb (mdb_put (txn, store_dbi (self->store, STORE_DB_DEADLETTERS), &entry, &value, 0),

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -13,6 +14,16 @@ void
 log_set_ident (const char *ident)
 {
     s_ident = ident;
+}
+
+void
+log_set_level_name (const char *name)
+{
+    static const char *names [] = { "error", "warning", "info", "debug" };
+    log_level = LOG_LEVEL_INFO;
+    for (int level = LOG_LEVEL_ERROR; name && level <= LOG_LEVEL_DEBUG; level++)
+        if (strcmp (name, names [level]) == 0)
+            log_level = level;
 }
 
 void

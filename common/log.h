@@ -15,6 +15,9 @@ extern int log_level;
 
 //  Names the process in every line ("daiban-broker").
 void log_set_ident (const char *ident);
+//  Sets the level from its name (error, warning, info, debug; NULL or
+//  anything else: info), as config's log/level and -v give it.
+void log_set_level_name (const char *name);
 void log_write (int level, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 

@@ -276,11 +276,11 @@ store_event_id_get (store_t *self, MDB_txn *txn, const char *source, size_t sour
     return DAIBAN_OK;
 }
 
-static size_t
-s_case_event_key (unsigned char *key, const char *case_id, uint64_t seq)
+size_t
+store_scoped_key (unsigned char *key, const char *name, uint64_t seq)
 {
-    size_t size = strlen (case_id);
-    memcpy (key, case_id, size);
+    size_t size = strlen (name);
+    memcpy (key, name, size);
     key [size] = 0;
     store_u64_to_key (seq, key + size + 1);
     return size + 9;
@@ -306,7 +306,7 @@ store_event_append (store_t *self, MDB_txn *txn, uint64_t seq, const void *data,
         rc = mdb_put (txn, self->dbi [DB_EVENT_IDS], &id_entry, &seq_value, MDB_NOOVERWRITE);
     }
     if (!rc) {
-        MDB_val case_entry = { s_case_event_key (case_key, case_id, seq), case_key };
+        MDB_val case_entry = { store_scoped_key (case_key, case_id, seq), case_key };
         MDB_val empty = { 0, NULL };
         rc = mdb_put (txn, self->dbi [DB_CASE_EVENTS], &case_entry, &empty, 0);
     }
@@ -369,7 +369,7 @@ s_case_events_each (store_t *self, MDB_txn *txn, uint64_t from, const char *case
     int rc = mdb_cursor_open (txn, self->dbi [DB_CASE_EVENTS], &cursor);
     if (rc)
         return s_error (rc, "read history", err);
-    MDB_val key = { s_case_event_key (start, case_id, from), start }, value;
+    MDB_val key = { store_scoped_key (start, case_id, from), start }, value;
     rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
     daiban_code_t code = DAIBAN_OK;
     while (rc == 0 && key.mv_size == prefix + 8 && memcmp (key.mv_data, start, prefix) == 0) {

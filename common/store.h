@@ -90,6 +90,11 @@ typedef bool (store_case_visit_fn) (const MDB_val *key, const MDB_val *state, vo
 daiban_code_t store_cases_each (store_t *self, MDB_txn *txn, store_case_visit_fn *visit,
                                 void *argument, daiban_error_t *err);
 
+//  A key scoped by a name: name, 0, seq (u64 BE) — a case's timeline, a
+//  role's acknowledgements. The 0 keeps "AS-1" and "AS-10" apart and in
+//  order. key needs strlen (name) + 9 bytes; returns the key's size.
+size_t store_scoped_key (unsigned char *key, const char *name, uint64_t seq);
+
 //  Big-endian u64 keys sort in numeric order under LMDB's memcmp.
 void store_u64_to_key (uint64_t value, unsigned char key [8]);
 uint64_t store_key_to_u64 (const unsigned char key [8]);

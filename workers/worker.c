@@ -279,18 +279,6 @@ worker_run (worker_t *self)
     return 0;
 }
 
-static void
-s_set_log_level (config_t *config)
-{
-    const char *level = config_get (config, "log/level");
-    if (!level)
-        return;
-    if (streq (level, "error")) log_level = LOG_LEVEL_ERROR;
-    else if (streq (level, "warning")) log_level = LOG_LEVEL_WARNING;
-    else if (streq (level, "debug")) log_level = LOG_LEVEL_DEBUG;
-    else log_level = LOG_LEVEL_INFO;
-}
-
 int
 worker_main (const worker_role_t *role, int argc, char **argv)
 {
@@ -309,7 +297,7 @@ worker_main (const worker_role_t *role, int argc, char **argv)
         config_destroy (&config);
         return 2;
     }
-    s_set_log_level (config);
+    log_set_level_name (config_get (config, "log/level"));
     //  czmq turns SIGINT and SIGTERM into zsys_interrupted.
     zsys_init ();
     worker_context_t *context = worker_context_new (config, &err);
