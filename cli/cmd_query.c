@@ -1,4 +1,4 @@
-/*  cmd_query: reading cases (`case`, `cases`, `alerts`, `export`) and
+/*  cmd_query: reading cases (`case`, `cases`, `export`) and
     the log (`history`). Readable by default; --json prints the broker's
     values as JSON, one per line, for scripts. */
 #include "commands.h"
@@ -144,60 +144,6 @@ cmd_cases (cli_t *cli, int argc, char **argv)
     }
     json_decref (cases);
     return cli_flush ();
-}
-
-//  Prints the alerts of one case state: the open ones, or all.
-static void
-s_print_alerts (json_t *state, bool all, bool json)
-{
-    const char *case_id = json_string_value (json_object_get (state, "case"));
-    size_t index;
-    json_t *alert;
-    json_array_foreach (json_object_get (state, "alerts"), index, alert) {
-        if (!all && json_is_true (json_object_get (alert, "acknowledged")))
-            continue;
-        if (json) {
-            json_t *copy = json_deep_copy (alert);
-            json_object_set_new (copy, "case", json_string (case_id? case_id: "?"));
-            format_json_line (stdout, copy);
-            json_decref (copy);
-        }
-        else
-            format_alert (stdout, case_id? case_id: "?", alert);
-    }
-}
-
-int
-cmd_alerts (cli_t *cli, int argc, char **argv)
-{
-    const char *case_id = NULL;
-    bool all = false, json = false;
-    args_option_t options [] = {
-        { "--case", ARGS_TEXT, &case_id }, { "--all", ARGS_FLAG, &all },
-        { "--json", ARGS_FLAG, &json }, { NULL, 0, NULL }
-    };
-    size_t positional = 0;
-    daiban_error_t err;
-    if (args_parse (argc, argv, 1, options, NULL, 0, &positional, &err) != DAIBAN_OK)
-        return cli_fail (&err);
-    int code = CLI_EXIT_OK;
-    //  No op lists alerts: they live in each case's state, so without
-    //  --case every case the broker lists is read in turn.
-    json_t *cases = case_id? json_pack ("[{s:s}]", "case", case_id)
-                           : s_fetch_cases (cli, NULL, false, -1, &code);
-    size_t index;
-    json_t *summary;
-    json_array_foreach (cases, index, summary) {
-        const char *id = json_string_value (json_object_get (summary, "case"));
-        json_t *state = id? s_fetch_case (cli, id, &code): NULL;
-        if (!state)
-            break;
-        s_print_alerts (state, all, json);
-        json_decref (state);
-    }
-    json_decref (cases);
-    int flushed = cli_flush ();
-    return code != CLI_EXIT_OK? code: flushed;
 }
 
 static int

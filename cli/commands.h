@@ -17,9 +17,19 @@ int cmd_watch (cli_t *cli, int argc, char **argv);
 //  cmd_query.c: reading cases and the log.
 int cmd_case (cli_t *cli, int argc, char **argv);
 int cmd_cases (cli_t *cli, int argc, char **argv);
-int cmd_alerts (cli_t *cli, int argc, char **argv);
 int cmd_history (cli_t *cli, int argc, char **argv);
 int cmd_export (cli_t *cli, int argc, char **argv);
+
+//  cmd_alerts.c: open alerts, folded from the log, then live.
+int cmd_alerts (cli_t *cli, int argc, char **argv);
+
+//  cmd_deadletters.c: parked events and their retry.
+int cmd_deadletters (cli_t *cli, int argc, char **argv);
+int cmd_retry (cli_t *cli, int argc, char **argv);
+
+//  cmd_calendar.c: due dates and working days, offline.
+int cmd_due (cli_t *cli, int argc, char **argv);
+int cmd_workdays (cli_t *cli, int argc, char **argv);
 
 //  cmd_admin.c: the broker's tables and counters, and raw requests.
 int cmd_stats (cli_t *cli, int argc, char **argv);
@@ -33,5 +43,9 @@ json_t *commands_read_json (const char *text, bool from_file, const char *what,
 
 //  selftest.c: the module self-tests (`daibanctl selftest`).
 int cmd_selftest (cli_t *cli, int argc, char **argv);
+
+//  selftest_ops.c: the checks of alert_book and format_ops; adds their
+//  number to *checks and returns how many failed.
+int selftest_ops (int *checks);
 
 #endif

@@ -21,7 +21,9 @@ static const s_command_t s_commands [] = {
     { "post", cmd_post }, { "watch", cmd_watch }, { "case", cmd_case },
     { "cases", cmd_cases }, { "history", cmd_history }, { "stats", cmd_stats },
     { "catalog", cmd_catalog }, { "alerts", cmd_alerts }, { "ack", cmd_ack },
-    { "export", cmd_export }, { "raw", cmd_raw }, { "selftest", cmd_selftest },
+    { "export", cmd_export }, { "deadletters", cmd_deadletters }, { "retry", cmd_retry },
+    { "due", cmd_due }, { "workdays", cmd_workdays },
+    { "raw", cmd_raw }, { "selftest", cmd_selftest },
     { "help", s_help_command }, { NULL, NULL }
 };
 
@@ -55,15 +57,29 @@ static const char *s_help =
 "      left or over, paused days, reminders, escalation level, delivered), alerts.\n"
 "  cases [--status S] [--overdue] [--limit N] [--json]\n"
 "      One line per case: id, status, open items, overdue, expected date, agent.\n"
+"      --overdue keeps the cases with at least one overdue item.\n"
 "  history [--from SEQ] [--limit N] [--case ID] [--prefix P] [--json]\n"
 "      Committed events from SEQ (default 1), all of them or N, read page by page.\n"
-"  alerts [--case ID] [--all] [--json]\n"
-"      Open (unacknowledged) alerts of one case or of every case; --all adds\n"
-"      the acknowledged ones.\n"
+"  alerts [--role ROLE] [--case ID] [--all] [--json] [--follow [--count N]]\n"
+"      Open (unacknowledged) alerts, folded from the log: alert, level, to,\n"
+"      case, item, repeat, raised time (CST), summary. --role keeps the alerts\n"
+"      to ROLE (专班组长, 市政府); --all adds the acknowledged ones; --follow\n"
+"      then prints new alerts as they are raised (--count N: exit after N).\n"
 "  ack ALERT --case ID [--by WHO] [--source S] [--id ID] [--json]\n"
 "      Acknowledge an alert (posts alert.acknowledged; --by defaults to $USER).\n"
 "  export ID\n"
 "      The case file (一事一档) as JSON: the state and every event of the case.\n"
+"  deadletters [--role R] [--json]\n"
+"      Events parked after failing too often: role, seq, case, attempts,\n"
+"      status (dead or retrying), when (CST), the worker's message.\n"
+"  retry ROLE SEQ       hand a dead letter back to its role\n"
+"  due DATE N [--days] [--json]\n"
+"      The date N working days after DATE (YYYY-MM-DD; the start never counts);\n"
+"      --days: N calendar days, moved to the next working day. Offline: reads\n"
+"      the holiday calendar of the config, never the broker. \"(provisional: ...)\"\n"
+"      follows an answer that used days no calendar file covers.\n"
+"  workdays FROM TO [--json]\n"
+"      Working days strictly after FROM up to and including TO (offline).\n"
 "  stats [--json]       the broker's counters\n"
 "  catalog [--json]     approval items, counties and departments\n"
 "  raw JSON | raw -     send any request map (JSON, or stdin) and print the reply\n"

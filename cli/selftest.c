@@ -1,5 +1,6 @@
 /*  selftest: `daibanctl selftest` checks the client's own modules (JSON <->
-    msgpack, option parsing, text formatting) with no broker, as czmq's
+    msgpack, option parsing, text formatting; selftest_ops.c the alert fold
+    and the operators' lines) with no broker, as czmq's
     selftests do; the integration test runs it. Each check names its line
     when it fails, and the exit code is 1 when any failed. */
 #include "commands.h"
@@ -264,6 +265,7 @@ cmd_selftest (cli_t *cli, int argc, char **argv)
     s_test_args ();
     s_test_format ();
     s_test_days_left ();
+    s_failures += selftest_ops (&s_checks);
     if (verbose || s_failures)
         fprintf (stderr, "selftest: %d checks, %d failed\n", s_checks, s_failures);
     printf ("selftest: %s\n", s_failures? "FAILED": "OK");

@@ -1,16 +1,20 @@
 """test_daibanctl: daibanctl against a real daiban-broker. Starts the broker
 on free ports with a temporary data directory, runs daibanctl as a process
 and checks its output and exit codes: post (seq, duplicate, conflict, body
-from stdin and file), case, cases, history, export, raw, watch (live end,
---from replay, prefix and case filters, no gap and no duplicate under a
-burst of posts), and the exit codes 1 (broker error), 2 (usage) and 3 (no
-broker). Python's own zmq and msgpack check what reached the broker, an
+from stdin and file), case, cases (and --overdue on a test clock), history,
+export, raw, watch (live end, --from replay, prefix and case filters, no gap
+and no duplicate under a burst of posts), deadletters and retry (with a
+failing worker written here), alerts (folded from the log, checked against
+the case states; filters, ack, --follow), due and workdays (offline, on the
+DOMAIN.md examples), and the exit codes 1 (broker error), 2 (usage) and 3
+(no broker). Python's own zmq and msgpack check what reached the broker, an
 implementation independent of daibanctl's.
 
 Run: DAIBAN_BIN=build/bin /usr/bin/python3 tests/integration/test_daibanctl.py"""
 
 import json
 import os
+import queue
 import shutil
 import signal
 import socket
@@ -135,6 +139,112 @@ class Client:
         self.context.term()
 
 
+def run_ctl(broker, *args, stdin=None):
+    """Runs daibanctl against broker (None: no endpoint given); returns
+    (exit code, stdout, stderr)."""
+    command = [executable("daibanctl")]
+    if broker:
+        command += ["--ingress", broker.ingress, "--stream", broker.stream]
+    command += list(args)
+    done = subprocess.run(command, input=stdin.encode("utf-8") if stdin else None,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    return done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
+
+
+def wait_for(check, what, timeout=15.0):
+    """Polls check() until it returns something true; returns that."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for %s" % what)
+        time.sleep(0.05)
+
+
+class FakeWorker:
+    """A worker written here, in a thread: a DEALER on the broker's workers
+    endpoint that says ready for one role, answers each dispatch with
+    answer(event) -> ("done", [emits]) or ("fail", message), or holds the
+    lease when answer returns None (until release_held is set: then done),
+    and answers the broker's pings with pongs."""
+
+    def __init__(self, endpoint, role, types, answer):
+        self.endpoint, self.role, self.types, self.answer = endpoint, role, types, answer
+        self.dispatched = []            # the events received, in order
+        self.held = []                  # leases held, not answered yet
+        self.release_held = False
+        self.stopping = threading.Event()
+        self.context = zmq.Context()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def send(self, socket_, message):
+        socket_.send_multipart([b"", msgpack.packb(message, use_bin_type=True)])
+
+    def ready(self, socket_):
+        self.send(socket_, {"op": "ready", "role": self.role, "types": self.types,
+                            "credit": 1})
+
+    def on_dispatch(self, socket_, message):
+        self.dispatched.append(message["event"])
+        lease = message["lease"]
+        reply = self.answer(message["event"])
+        if reply is None:
+            self.held.append(lease)
+        elif reply[0] == "fail":
+            self.send(socket_, {"op": "fail", "lease": lease, "message": reply[1]})
+        else:
+            self.send(socket_, {"op": "done", "lease": lease, "emit": reply[1], "timers": []})
+
+    def run(self):
+        socket_ = self.context.socket(zmq.DEALER)
+        socket_.linger = 0
+        socket_.connect(self.endpoint)
+        self.ready(socket_)
+        while not self.stopping.is_set():
+            if self.release_held and self.held:
+                for lease in self.held:
+                    self.send(socket_, {"op": "done", "lease": lease, "emit": [], "timers": []})
+                self.held = []
+            if not socket_.poll(50):
+                continue
+            message = msgpack.unpackb(socket_.recv_multipart()[-1], raw=False)
+            if message.get("op") == "ping":
+                self.send(socket_, {"op": "pong"})
+            elif message.get("op") == "dispatch":
+                self.on_dispatch(socket_, message)
+            elif message.get("op") == "disconnect":
+                self.ready(socket_)
+        socket_.close()
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(5)
+        self.context.term()
+
+
+class LineReader:
+    """Reads a process's stdout lines in a thread, so a test can wait for
+    the next line with a timeout."""
+
+    def __init__(self, process):
+        self.lines = queue.Queue()
+        self.thread = threading.Thread(target=self.run, args=(process.stdout,), daemon=True)
+        self.thread.start()
+
+    def run(self, stream):
+        for raw in iter(stream.readline, b""):
+            self.lines.put(raw.decode("utf-8").rstrip("\n"))
+
+    def next(self, timeout=RUN_TIMEOUT):
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("no output line within %.0f s" % timeout)
+
+
 class DaibanctlTest(unittest.TestCase):
     broker = None
     counter = 0
@@ -191,7 +301,8 @@ class DaibanctlTest(unittest.TestCase):
         code, out, _ = self.ctl("help", broker=False)
         self.assertEqual(code, 0)
         for command in ("post", "watch", "case", "cases", "history", "stats", "catalog",
-                        "alerts", "ack", "export", "raw", "--count", "--from"):
+                        "alerts", "ack", "export", "raw", "--count", "--from", "deadletters",
+                        "retry", "due", "workdays", "--follow", "--role", "--overdue", "--days"):
             self.assertIn(command, out)
 
     def test_usage_errors_exit_2(self):
@@ -214,7 +325,8 @@ class DaibanctlTest(unittest.TestCase):
     def test_no_broker_exits_3_within_the_timeout(self):
         endpoint = free_endpoint()      # nothing listens there
         for args in (["stats"], ["post", "--type", "worklog.added", "--case", "A"],
-                     ["watch", "--count", "1"]):
+                     ["watch", "--count", "1"], ["alerts"], ["alerts", "--follow"],
+                     ["deadletters"], ["retry", "intake", "1"]):
             started = time.monotonic()
             code, out, err = self.ctl("--ingress", endpoint, "--stream", free_endpoint(),
                                       "--timeout", "400", *args, broker=False)
@@ -513,11 +625,357 @@ class WatchDropTest(unittest.TestCase):
             broker.stop()
 
 
+class CalendarCommandsTest(unittest.TestCase):
+    """`due` and `workdays` on the holiday calendar, offline."""
+
+    def ctl(self, *args):
+        return run_ctl(None, *args)
+
+    def due(self, *args):
+        code, out, err = self.ctl("due", *args)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(err, "")
+        return out.rstrip("\n")
+
+    def workdays(self, start, end):
+        code, out, err = self.ctl("workdays", start, end)
+        self.assertEqual(code, 0, err)
+        return out.rstrip("\n")
+
+    def test_domain_examples(self):
+        # DOMAIN.md §7: the start never counts; make-up days count.
+        self.assertEqual(self.due("2025-09-29", "2"), "2025-10-09")    # 8-day National Day
+        self.assertEqual(self.due("2026-02-12", "3"), "2026-02-24")    # make-up Sat 02-14
+        self.assertEqual(self.due("2025-12-30", "2"), "2026-01-04")    # make-up Sunday
+        self.assertEqual(self.due("2024-05-06", "20"), "2024-05-31")   # make-up Sat 05-11
+        self.assertEqual(self.due("2025-10-09", "0"), "2025-10-09")
+        self.assertEqual(self.workdays("2025-09-29", "2025-10-09"), "2")
+        self.assertEqual(self.workdays("2026-02-12", "2026-02-24"), "3")
+        self.assertEqual(self.workdays("2025-12-30", "2026-01-04"), "2")
+        self.assertEqual(self.workdays("2024-05-06", "2024-05-31"), "20")
+        self.assertEqual(self.workdays("2025-10-09", "2025-10-09"), "0")
+        self.assertEqual(self.workdays("2025-10-09", "2025-09-29"), "0")
+        # The two commands agree: N working days after D, then counted back.
+        for start, days in (("2026-01-30", 7), ("2025-04-30", 1), ("2026-09-25", 12)):
+            end = self.due(start, str(days))
+            self.assertEqual(self.workdays(start, end), str(days), (start, days, end))
+
+    def test_calendar_days(self):
+        self.assertEqual(self.due("2025-09-01", "3", "--days"), "2025-09-04")  # a Thursday
+        # 2025-10-02 is in the National Day break: moved to 10-09.
+        self.assertEqual(self.due("2025-09-29", "3", "--days"), "2025-10-09")
+        # Sunday 2025-09-28 is a make-up working day: kept.
+        self.assertEqual(self.due("2025-09-25", "3", "--days"), "2025-09-28")
+        # A Saturday that is not one moves to Monday.
+        self.assertEqual(self.due("2025-11-12", "3", "--days"), "2025-11-17")
+
+    def test_provisional_past_the_calendar(self):
+        # 2026-12-28 (Mon) + 5: no 2027 notice, so weekends only: Mon 01-04.
+        self.assertEqual(self.due("2026-12-28", "5"),
+                         "2027-01-04 (provisional: past the known calendar)")
+        self.assertEqual(self.due("2026-12-22", "3"), "2026-12-25")    # within 2026: firm
+        self.assertEqual(self.workdays("2026-12-28", "2027-01-04"),
+                         "5 (provisional: past the known calendar)")
+        code, out, err = self.ctl("due", "2026-12-28", "5", "--json")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out), {"from": "2026-12-28", "days": 5,
+                                           "unit": "working_days", "due": "2027-01-04",
+                                           "provisional": True})
+        code, out, err = self.ctl("workdays", "2025-09-29", "2025-10-09", "--json")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out), {"from": "2025-09-29", "to": "2025-10-09",
+                                           "working_days": 2, "provisional": False})
+
+    def test_calendar_dir_of_the_config(self):
+        # A 2027 file given by -c's calendar/dir: 2027-01-01 off, nothing provisional.
+        folder = tempfile.mkdtemp(prefix="daibanctl-calendar-")
+        try:
+            calendar = os.path.join(folder, "calendar")
+            os.mkdir(calendar)
+            with open(os.path.join(calendar, "2027.cfg"), "w", encoding="utf-8") as handle:
+                handle.write('year = 2027\nholiday = "元旦"\n    2027-01-01 = off\n')
+            config = os.path.join(folder, "daiban.cfg")
+            with open(config, "w", encoding="utf-8") as handle:
+                handle.write("calendar\n    dir = %s\n" % calendar)
+            code, out, err = self.ctl("-c", config, "due", "2026-12-28", "5")
+            self.assertEqual((code, out, err), (0, "2027-01-05\n", ""))
+            # A calendar file that does not load is the user's to fix: exit 2.
+            with open(os.path.join(calendar, "2028.cfg"), "w", encoding="utf-8") as handle:
+                handle.write("year = 2028\nholiday = \"x\"\n    2028-01-03 = work\n")
+            code, out, err = self.ctl("-c", config, "workdays", "2026-12-28", "2027-01-05")
+            self.assertEqual((code, out), (2, ""), err)
+            self.assertIn("2028", err)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def test_bad_arguments_exit_2(self):
+        for args, named in ((["due", "2025-02-30", "2"], "DATE"),
+                            (["due", "2025-9-29", "2"], "DATE"),
+                            (["due", "2025-09-29", "two"], "N"),
+                            (["due", "2025-09-29", "99999999"], "N"),
+                            (["workdays", "yesterday", "2025-10-09"], "FROM"),
+                            (["workdays", "2025-09-29", "2025-10-32"], "TO")):
+            code, out, err = self.ctl(*args)
+            self.assertEqual(code, 2, "%r: %s" % (args, err))
+            self.assertTrue(err.startswith("daibanctl: %s: " % named), err)
+            self.assertIn(args[1] if named in ("DATE", "FROM") else args[2], err)
+            self.assertEqual(out, "")
+        for args in (["due", "2025-09-29"], ["workdays", "2025-09-29"], ["due"],
+                     ["due", "2025-09-29", "2", "--nope"]):
+            code, _, err = self.ctl(*args)
+            self.assertEqual(code, 2, "%r: %s" % (args, err))
+
+    def test_offline_never_connects(self):
+        # A listener where the ingress and the stream would be: nothing may
+        # connect to it, and no broker runs at all.
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(8)
+            listener.settimeout(0.5)
+            endpoint = "tcp://127.0.0.1:%d" % listener.getsockname()[1]
+            for args in (["due", "2025-09-29", "2"], ["workdays", "2025-09-29", "2025-10-09"]):
+                code, out, err = self.ctl("--ingress", endpoint, "--stream", endpoint,
+                                          "--timeout", "100", *args)
+                self.assertEqual(code, 0, err)
+                self.assertIn(out.split()[0], ("2025-10-09", "2"))
+            with self.assertRaises(socket.timeout):
+                listener.accept()
+
+
+class DeadLetterTest(unittest.TestCase):
+    """`deadletters` and `retry` with an intake worker that fails every
+    event (max_attempts 2), then holds one, then succeeds."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Broker("workers\n    max_attempts = 2\n    heartbeat_ms = 200\n")
+        cls.mode = "fail"
+
+        def answer(event):
+            if cls.mode == "fail":
+                return ("fail", "intake test: cannot plan %s" % event["case"])
+            return None if cls.mode == "hold" else ("done", [])
+
+        cls.worker = FakeWorker(cls.broker.workers, "intake", ["case.registered"], answer)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.worker.stop()
+        cls.broker.stop()
+
+    def ctl(self, *args):
+        return run_ctl(self.broker, *args)
+
+    def listed(self, *args):
+        code, out, err = self.ctl("deadletters", "--json", *args)
+        self.assertEqual(code, 0, err)
+        return [json.loads(line) for line in out.splitlines()]
+
+    def test_list_retry_and_errors(self):
+        code, out, err = self.ctl("post", "--type", "case.registered", "--case", "DL-1",
+                                  "--body", json.dumps(REGISTRATION, ensure_ascii=False))
+        self.assertEqual(code, 0, err)
+        seq = int(out)
+        letter = wait_for(lambda: [d for d in self.listed() if d["seq"] == seq],
+                          "the dead letter")[0]
+        self.assertEqual(len(self.worker.dispatched), 2)        # max_attempts
+        self.assertEqual((letter["role"], letter["case"], letter["attempts"], letter["status"]),
+                         ("intake", "DL-1", 2, "dead"))
+        self.assertEqual(letter["message"], "intake test: cannot plan DL-1")
+        self.assertIsInstance(letter["at"], int)
+        code, out, err = self.ctl("deadletters")
+        self.assertEqual(code, 0, err)
+        self.assertRegex(out, r"^intake +seq %d +case DL-1 +attempts 2 +dead +"
+                              r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  intake test: cannot plan DL-1\n$"
+                         % seq)
+        self.assertEqual(len(self.listed("--role", "intake")), 1)
+        self.assertEqual(self.listed("--role", "transfer"), [])
+
+        # Retried while the worker holds it: "retrying", and a second retry conflicts.
+        DeadLetterTest.mode = "hold"
+        code, out, err = self.ctl("retry", "intake", str(seq))
+        self.assertEqual((code, err), (0, ""))
+        self.assertEqual(out, "event %d queued again for role intake "
+                              "(it shows as retrying until done)\n" % seq)
+        wait_for(lambda: len(self.worker.held) == 1, "the retried dispatch")
+        self.assertEqual(self.worker.dispatched[-1]["seq"], seq)
+        self.assertEqual(self.listed()[0]["status"], "retrying")
+        code, out, err = self.ctl("retry", "intake", str(seq))
+        self.assertEqual((code, out), (1, ""))
+        self.assertEqual(err, "daibanctl: conflict: dead letter %d is already being retried\n"
+                         % seq)
+
+        # Done at last: the dead letter is gone, and retrying it is not_found.
+        DeadLetterTest.mode = "done"
+        self.worker.release_held = True
+        wait_for(lambda: self.listed() == [], "the dead letter to go")
+        code, out, err = self.ctl("retry", "intake", str(seq))
+        self.assertEqual((code, out), (1, ""))
+        self.assertEqual(err, "daibanctl: not_found: no dead letter %d for role intake\n" % seq)
+        code, _, err = self.ctl("retry", "nosuchrole", "1")
+        self.assertEqual(code, 1)
+        self.assertTrue(err.startswith("daibanctl: not_found: "), err)
+        for args in (["retry", "intake"], ["retry", "intake", "0"], ["retry", "intake", "x"],
+                     ["retry", "intake", "-1"], ["deadletters", "extra"]):
+            code, out, err = self.ctl(*args)
+            self.assertEqual((code, out), (2, ""), "%r: %s" % (args, err))
+
+
+class AlertsTest(unittest.TestCase):
+    """`alerts` on alerts raised by a worker written here: a worklog note
+    "raise L<level> <item>" makes it emit alert.raised for that item. The
+    list is folded from the log; it must equal the alerts of the case
+    states, which the broker folds itself."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Broker()
+        cls.client = Client(cls.broker.ingress)
+
+        def answer(event):
+            words = event["body"]["note"].split()
+            if len(words) != 3 or words[0] != "raise":
+                return ("done", [])
+            level, item = int(words[1][1:]), words[2]
+            body = {"alert": "%s/%s/L%d" % (event["case"], item, level),
+                    "to": "专班组长" if level == 1 else "市政府", "level": level,
+                    "item": item, "summary": "案件 %s 事项 %s 已超期，请处理。" % (event["case"], item)}
+            return ("done", [{"type": "alert.raised", "case": event["case"], "body": body}])
+
+        cls.worker = FakeWorker(cls.broker.workers, "escalation", ["worklog.added"], answer)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.worker.stop()
+        cls.client.close()
+        cls.broker.stop()
+
+    def ctl(self, *args):
+        return run_ctl(self.broker, *args)
+
+    def alert_count(self):
+        reply = self.client.call({"op": "history", "from": 1, "prefix": "alert.raised"})
+        return len(reply["events"])
+
+    def raise_alerts(self, case_id, *notes):
+        """Posts one worklog per note and waits for the alerts they raise."""
+        expected = self.alert_count() + sum(1 for note in notes if note.startswith("raise"))
+        for note in notes:
+            code, _, err = self.ctl("post", "--type", "worklog.added", "--case", case_id,
+                                    "--body", json.dumps({"agent": "A01", "note": note}))
+            self.assertEqual(code, 0, err)
+        wait_for(lambda: self.alert_count() >= expected, "the alerts to be raised")
+
+    def listed(self, *args):
+        code, out, err = self.ctl("alerts", "--json", *args)
+        self.assertEqual(code, 0, err)
+        return [json.loads(line) for line in out.splitlines()]
+
+    def test_list_filters_ack_and_follow(self):
+        for case_id in ("ALERT-A", "ALERT-B"):
+            code, _, err = self.ctl("post", "--type", "case.registered", "--case", case_id,
+                                    "--body", json.dumps(REGISTRATION, ensure_ascii=False))
+            self.assertEqual(code, 0, err)
+        self.raise_alerts("ALERT-A", "raise L1 S1-01", "nothing to raise", "raise L2 S1-02",
+                          "raise L1 S1-01")
+        self.raise_alerts("ALERT-B", "raise L1 S1-05")
+        alerts = self.listed()
+        self.assertEqual([(a["alert"], a["repeat"]) for a in alerts],
+                         [("ALERT-A/S1-01/L1", 1), ("ALERT-A/S1-02/L2", 0),
+                          ("ALERT-B/S1-05/L1", 0)])
+        # The fold of the log is what the broker holds in each case's state.
+        for case_id in ("ALERT-A", "ALERT-B"):
+            state = self.client.call({"op": "case", "case": case_id})["case"]
+            folded = [dict((k, v) for k, v in a.items() if k != "case")
+                      for a in alerts if a["case"] == case_id]
+            self.assertEqual(folded, state["alerts"])
+        code, out, err = self.ctl("alerts")
+        self.assertEqual(code, 0, err)
+        lines = out.splitlines()
+        self.assertEqual(len(lines), 3)
+        self.assertRegex(lines[0], r"^ALERT-A/S1-01/L1 +level 1 +OPEN +to 专班组长 +case ALERT-A +"
+                                   r"item S1-01 +repeat 1 +raised \d{4}-\d\d-\d\d \d\d:\d\d:\d\d  "
+                                   r"案件 ALERT-A 事项 S1-01 已超期，请处理。$")
+        self.assertIn("to 市政府", lines[1])
+
+        # Filters: --role on the alert's "to", --case; an unknown case is an error.
+        self.assertEqual([a["alert"] for a in self.listed("--role", "市政府")],
+                         ["ALERT-A/S1-02/L2"])
+        self.assertEqual([a["alert"] for a in self.listed("--case", "ALERT-B")],
+                         ["ALERT-B/S1-05/L1"])
+        self.assertEqual(self.listed("--role", "nobody"), [])
+        code, _, err = self.ctl("alerts", "--case", "NEVER-REGISTERED-3")
+        self.assertEqual(code, 1)
+        self.assertTrue(err.startswith("daibanctl: not_found: "), err)
+
+        # Acknowledged: gone from the list, shown by --all.
+        code, _, err = self.ctl("ack", "ALERT-A/S1-01/L1", "--case", "ALERT-A", "--by", "张组长")
+        self.assertEqual(code, 0, err)
+        self.assertEqual([a["alert"] for a in self.listed()],
+                         ["ALERT-A/S1-02/L2", "ALERT-B/S1-05/L1"])
+        everything = self.listed("--all")
+        self.assertEqual(len(everything), 3)
+        self.assertEqual((everything[0]["acknowledged"], everything[0]["acknowledged_by"]),
+                         (True, "张组长"))
+        code, out, err = self.ctl("alerts", "--all", "--case", "ALERT-A")
+        self.assertEqual(code, 0, err)
+        self.assertRegex(out.splitlines()[0], r"^ALERT-A/S1-01/L1 +level 1 +acknowledged by 张组长 ")
+
+        # --follow: the list first, then each new raising to the role, live.
+        process = subprocess.Popen(
+            [executable("daibanctl"), "--ingress", self.broker.ingress,
+             "--stream", self.broker.stream, "alerts", "--role", "专班组长", "--follow",
+             "--count", "2", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            reader = LineReader(process)
+            self.assertEqual(json.loads(reader.next())["alert"], "ALERT-B/S1-05/L1")
+            self.raise_alerts("ALERT-A", "raise L2 S1-09", "raise L1 S1-07", "raise L1 S1-07")
+            live = [json.loads(reader.next()) for _ in range(2)]
+            self.assertEqual(process.wait(RUN_TIMEOUT), 0, process.stderr.read())
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+            process.stderr.close()
+        self.assertEqual([(a["alert"], a["repeat"], a["to"]) for a in live],
+                         [("ALERT-A/S1-07/L1", 0, "专班组长"), ("ALERT-A/S1-07/L1", 1, "专班组长")])
+        self.assertLessEqual(live[0]["raised_at"], live[1]["raised_at"])
+
+    def test_follow_ends_on_sigterm_and_usage(self):
+        process = subprocess.Popen(
+            [executable("daibanctl"), "--ingress", self.broker.ingress,
+             "--stream", self.broker.stream, "alerts", "--follow"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1.0)
+        process.send_signal(signal.SIGTERM)
+        try:
+            _, err = process.communicate(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            self.fail("alerts --follow did not end on SIGTERM")
+        self.assertEqual(process.returncode, 0, err)
+        for args in (["alerts", "--count", "1"], ["alerts", "--follow", "--count", "0"],
+                     ["alerts", "extra"], ["alerts", "--role"]):
+            code, out, err = self.ctl(*args)
+            self.assertEqual((code, out), (2, ""), "%r: %s" % (args, err))
+
+
 class CaseViewTest(unittest.TestCase):
     """The readable `case` view on a real workflow: broker on a test clock
     plus the intake, transfer and deadline workers. It shows working days
     left while an item is due, and working days over once it is overdue,
-    counted from the broker's (test) clock."""
+    counted from the broker's (test) clock; `cases --overdue` lists the
+    case only then."""
+
+    def overdue_cases(self, ctl):
+        done = subprocess.run(ctl + ["cases", "--overdue", "--json"], capture_output=True,
+                              timeout=RUN_TIMEOUT)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        summaries = [json.loads(line) for line in done.stdout.splitlines()]
+        self.assertTrue(all(summary["overdue"] is True for summary in summaries), summaries)
+        return [summary["case"] for summary in summaries]
 
     def test_days_left_then_over(self):
         # 2026-11-26 10:00 CST, a Thursday.
@@ -547,6 +1005,12 @@ class CaseViewTest(unittest.TestCase):
             view = done.stdout.decode("utf-8")
             # 20 working days from Thursday 2026-11-26: 20 left on the start day.
             self.assertRegex(view, r"\n  S1-04 +submitted +due %s +20 working days left" % due)
+            # A second case, never overdue (intake returns it: item X is unknown).
+            done = subprocess.run(ctl + ["post", "--type", "case.registered", "--case", "VIEW-2",
+                                         "--body", json.dumps(REGISTRATION, ensure_ascii=False)],
+                                  capture_output=True, timeout=RUN_TIMEOUT)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertEqual(self.overdue_cases(ctl), [])
             # 30 days later (Saturday 2026-12-26) it is overdue since Friday.
             reply = client.call({"op": "clock", "advance_ms": 30 * 86400000})
             self.assertTrue(reply["ok"], reply)
@@ -561,6 +1025,17 @@ class CaseViewTest(unittest.TestCase):
             view = done.stdout.decode("utf-8")
             self.assertEqual(days_over, 1)
             self.assertRegex(view, r"due %s +1 working day over OVERDUE" % due)
+            self.assertEqual(self.overdue_cases(ctl), ["VIEW-1"])
+            done = subprocess.run(ctl + ["-v", "cases", "--overdue"], capture_output=True,
+                                  timeout=RUN_TIMEOUT)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertIn('"overdue":true', done.stderr.decode("utf-8"))    # the request
+            self.assertRegex(done.stdout.decode("utf-8"),
+                             r"^VIEW-1 +in_progress +open 1 +OVERDUE +done by \d{4}-\d\d-\d\d ")
+            done = subprocess.run(ctl + ["cases", "--json"], capture_output=True,
+                                  timeout=RUN_TIMEOUT)
+            self.assertEqual(sorted(json.loads(line)["case"] for line in done.stdout.splitlines()),
+                             ["VIEW-1", "VIEW-2"])
         finally:
             client.close()
             for worker in workers:
