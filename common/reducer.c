@@ -404,8 +404,13 @@ s_escalation_raised (apply_t *apply)
         case_item_t *item = s_body_item (apply, "item");
         if (!item)
             return apply->err->code;
-        if (level > item->escalation)
-            item->escalation = level;
+        //  Each level once per item: two decisions taken on snapshots
+        //  that both predate the first raise must not raise it twice.
+        if (level <= item->escalation)
+            return daiban_error_set (apply->err, DAIBAN_CONFLICT,
+                                     "item %s is already escalated to level %lld", item->code,
+                                     (long long) item->escalation);
+        item->escalation = level;
     }
     if (level > apply->state->escalation)
         apply->state->escalation = level;
@@ -417,6 +422,13 @@ s_alert_raised (apply_t *apply)
 {
     const msgpack_object *id = wire_map_get (apply->body, "alert");
     case_alert_t *alert = case_state_alert (apply->state, id->via.str.ptr, id->via.str.size);
+    int64_t repeat = 0;
+    wire_get_int (wire_map_get (apply->body, "repeat"), &repeat);
+    //  A first raise of an alert that exists is a second decision on an
+    //  old snapshot; only a repeat (repeat >= 1) raises it again.
+    if (alert && repeat < 1)
+        return daiban_error_set (apply->err, DAIBAN_CONFLICT, "alert %s is already raised",
+                                 alert->alert);
     if (alert)
         alert->repeat++;        //  raised again: PROTOCOL.md "repeat 1, then 2, ..."
     else if (!(alert = case_state_add_alert (apply->state)))

@@ -393,10 +393,14 @@ test_deadlines_reminders_escalations (void **state)
         { RELEASED, "[['escalation.raised',{'item':'A01','level':1,'reason':'约谈'}]]",
           "escalation.raised", "{'item':'A01','level':2,'reason':'市政府督办'}", DAIBAN_OK,
           "{'escalation':2,'items':[{'escalation':2},{},{},{}]}" },
-        //  A lower level later does not lower what was raised.
+        //  Each level once per item: a lower or equal level later is a
+        //  decision taken on an old snapshot, refused.
         { RELEASED, "[['escalation.raised',{'item':'A01','level':2,'reason':'x'}]]",
-          "escalation.raised", "{'item':'A01','level':1,'reason':'y'}", DAIBAN_OK,
-          "{'escalation':2,'items':[{'escalation':2},{},{},{}]}" },
+          "escalation.raised", "{'item':'A01','level':1,'reason':'y'}", DAIBAN_CONFLICT,
+          "already escalated to level 2" },
+        { RELEASED, "[['escalation.raised',{'item':'A01','level':1,'reason':'x'}]]",
+          "escalation.raised", "{'item':'A01','level':1,'reason':'y'}", DAIBAN_CONFLICT,
+          "already escalated to level 1" },
         { RELEASED, NULL, "escalation.raised", "{'level':1,'reason':'联席会议'}", DAIBAN_OK,
           "{'escalation':1,'items':[{'escalation':0},{'escalation':0},{},{}]}" },
         { RELEASED, "[['escalation.raised',{'item':'A01','level':1,'reason':'x'}]]",
@@ -425,6 +429,10 @@ test_alerts_and_counters (void **state)
                    "'summary':'逾期','repeat':1}]]",
           "alert.raised", "{'alert':'AL-1','to':'group_leader','level':1,'summary':'逾期',"
                           "'repeat':2}", DAIBAN_OK, "{'alerts':[{'alert':'AL-1','repeat':2}]}" },
+        //  A first raise of an alert that exists: an old snapshot's decision.
+        { ALERTED, NULL, "alert.raised",
+          "{'alert':'AL-1','to':'group_leader','level':1,'summary':'逾期','item':'A01'}",
+          DAIBAN_CONFLICT, "AL-1 is already raised" },
         { ALERTED, NULL, "alert.raised", "{'alert':'AL-2','to':'city','level':2,'summary':'x'}",
           DAIBAN_OK, "{'alerts':[{'alert':'AL-1','level':1},{'alert':'AL-2','level':2,"
                      "'to':'city','item':null,'repeat':0}]}" },
