@@ -7,7 +7,14 @@
     role's previous item.deadline_set is committed, gives the same dates.
     The timers carry the due date they were set for: a timer that fires
     after the due date has moved, or for an item that is suspended or
-    decided, is stale and emits nothing. */
+    decided, is stale and emits nothing.
+
+    A due date past the last year of the holiday calendar is an estimate
+    (weekends only). The role keeps nothing between dispatches, so a
+    durable timer brings the item back: every provisional item.deadline_set
+    comes with a recheck timer, and when it fires the dates are computed
+    again, from the same state, with the calendar the worker has by then
+    (a new year's file is loaded at start). */
 #include "deadline.h"
 
 #include <stdio.h>
@@ -114,39 +121,58 @@ s_arm (const worker_dispatch_t *dispatch, const char *which, const char *kind, i
     return DAIBAN_OK;
 }
 
+//  A suspension stops the clock and a decision ends it: all three timers
+//  go. A suspended item needs no recheck: its resumption computes again.
 static void
 s_cancel_timers (const worker_dispatch_t *dispatch, const case_item_t *item,
                  worker_output_t *output)
 {
+    static const char *const which [] = { "warning", "overdue", "recheck" };
     char id [POLICY_TIMER_ID_SIZE];
-    if (deadline_timer_id ("warning", dispatch->case_id, item->code, id, sizeof id))
-        worker_output_timer_cancel (output, id);
-    if (deadline_timer_id ("overdue", dispatch->case_id, item->code, id, sizeof id))
-        worker_output_timer_cancel (output, id);
+    for (size_t index = 0; index < sizeof which / sizeof which [0]; index++)
+        if (deadline_timer_id (which [index], dispatch->case_id, item->code, id, sizeof id))
+            worker_output_timer_cancel (output, id);
 }
 
-//  item.deadline_set for the item started on start with paused_days so
-//  far, and the timers of the notices not given yet.
+//  The item's dates, started on start with paused_days so far; limit is
+//  the limit they were computed with.
 static daiban_code_t
-s_set_deadline (const worker_dispatch_t *dispatch, const worker_context_t *context,
-                const policy_t *policy, const case_item_t *item, date_t start, int64_t paused_days,
-                worker_output_t *output, daiban_error_t *err)
+s_compute (const worker_context_t *context, const policy_t *policy, const case_item_t *item,
+           date_t start, int64_t paused_days, int *limit, deadline_schedule_t *schedule,
+           daiban_error_t *err)
 {
-    int limit = 0;
     catalog_limit_unit_t unit;
-    deadline_schedule_t schedule;
-    daiban_code_t code = s_limit (context, item, &limit, &unit, err);
+    daiban_code_t code = s_limit (context, item, limit, &unit, err);
     if (!code && (paused_days < 0 || paused_days > CALENDAR_DAYS_MAX))
         code = daiban_error_set (err, DAIBAN_CONFLICT, "item %s: paused_days %lld",
                                  item->code, (long long) paused_days);
     if (!code)
-        code = deadline_schedule (context->calendar, policy, start, limit, unit, (int) paused_days,
-                                  &schedule, err);
-    if (code)
-        return code;
+        code = deadline_schedule (context->calendar, policy, start, *limit, unit,
+                                  (int) paused_days, schedule, err);
+    return code;
+}
+
+//  The recheck of a provisional deadline, recheck_hours after now,
+//  carrying the due date it was computed with.
+static daiban_code_t
+s_arm_recheck (const worker_dispatch_t *dispatch, const policy_t *policy,
+               const case_item_t *item, const char *due, worker_output_t *output,
+               daiban_error_t *err)
+{
+    return s_arm (dispatch, "recheck", DEADLINE_RECHECK_KIND, dispatch->now + policy->recheck_ms,
+                  item, due, output, err);
+}
+
+//  item.deadline_set with the schedule, the timers of the notices not
+//  given yet, and the recheck when the schedule is provisional.
+static daiban_code_t
+s_publish (const worker_dispatch_t *dispatch, const policy_t *policy, const case_item_t *item,
+           int limit, int64_t paused_days, const deadline_schedule_t *schedule,
+           worker_output_t *output, daiban_error_t *err)
+{
     char due [DATE_TEXT_SIZE], warn [DATE_TEXT_SIZE];
-    date_format (schedule.due, due);
-    date_format (schedule.warn, warn);
+    date_format (schedule->due, due);
+    date_format (schedule->warn, warn);
     msgpack_packer *packer = worker_output_emit (output, "item.deadline_set", dispatch->case_id);
     msgpack_pack_map (packer, 6);
     s_pack_item_due (packer, item->code, due);
@@ -157,20 +183,77 @@ s_set_deadline (const worker_dispatch_t *dispatch, const worker_context_t *conte
     wire_pack_key (packer, "paused_days");
     msgpack_pack_int64 (packer, paused_days);
     wire_pack_key (packer, "provisional");
-    if (schedule.provisional)
+    if (schedule->provisional)
         msgpack_pack_true (packer);
     else
         msgpack_pack_false (packer);
-    log_debug ("case %s item %s: due %s, warn %s, paused %lld", dispatch->case_id, item->code,
-               due, warn, (long long) paused_days);
+    log_debug ("case %s item %s: due %s, warn %s, paused %lld%s", dispatch->case_id, item->code,
+               due, warn, (long long) paused_days, schedule->provisional? " (provisional)": "");
     //  A notice already given is not given again, even for a new due date.
+    daiban_code_t code = DAIBAN_OK;
     if (!item->warned)
         code = s_arm (dispatch, "warning", DEADLINE_WARNING_KIND,
-                      policy_notice_at (policy, schedule.warn), item, due, output, err);
+                      policy_notice_at (policy, schedule->warn), item, due, output, err);
     if (!code && !item->overdue)
         code = s_arm (dispatch, "overdue", DEADLINE_OVERDUE_KIND,
-                      policy_notice_at (policy, schedule.overdue), item, due, output, err);
+                      policy_notice_at (policy, schedule->overdue), item, due, output, err);
+    if (!code && schedule->provisional)
+        code = s_arm_recheck (dispatch, policy, item, due, output, err);
     return code;
+}
+
+//  item.deadline_set for the item started on start with paused_days so
+//  far, with its timers.
+static daiban_code_t
+s_set_deadline (const worker_dispatch_t *dispatch, const worker_context_t *context,
+                const policy_t *policy, const case_item_t *item, date_t start, int64_t paused_days,
+                worker_output_t *output, daiban_error_t *err)
+{
+    int limit = 0;
+    deadline_schedule_t schedule;
+    daiban_code_t code = s_compute (context, policy, item, start, paused_days, &limit, &schedule,
+                                    err);
+    if (!code)
+        code = s_publish (dispatch, policy, item, limit, paused_days, &schedule, output, err);
+    return code;
+}
+
+//  The recheck timer of a provisional deadline came due: the dates again
+//  from the release date, the limit and the paused days of the state,
+//  with the calendar of this worker. A new item.deadline_set only when
+//  they changed or are no longer provisional; otherwise the next recheck.
+static daiban_code_t
+s_recheck (const worker_dispatch_t *dispatch, const worker_context_t *context,
+           const policy_t *policy, worker_output_t *output, daiban_error_t *err)
+{
+    const case_item_t *item = s_named_item (dispatch, wire_map_get (dispatch->body, "data"),
+                                            "item");
+    //  A decided item's clock has ended; a suspended one is computed again
+    //  when it resumes (its recheck was cancelled with the suspension).
+    if (!item || case_state_item_closed (item) || item->status == ITEM_SUSPENDED) {
+        log_debug ("case %s: stale recheck timer", dispatch->case_id);
+        return DAIBAN_OK;
+    }
+    if (!item->released_at)
+        return daiban_error_set (err, DAIBAN_CONFLICT, "item %s was never released", item->code);
+    int limit = 0;
+    deadline_schedule_t schedule;
+    daiban_code_t code = s_compute (context, policy, item, date_from_ms (item->released_at),
+                                    item->paused_days, &limit, &schedule, err);
+    if (code)
+        return code;
+    char due [DATE_TEXT_SIZE], warn [DATE_TEXT_SIZE];
+    date_format (schedule.due, due);
+    date_format (schedule.warn, warn);
+    bool same = item->due && item->warn && streq (due, item->due) && streq (warn, item->warn)
+             && schedule.provisional == item->provisional;
+    if (same)
+        return schedule.provisional? s_arm_recheck (dispatch, policy, item, due, output, err)
+                                   : DAIBAN_OK;
+    log_info ("case %s item %s: due %s -> %s, warn %s -> %s with the calendar now loaded%s",
+              dispatch->case_id, item->code, item->due? item->due: "-", due,
+              item->warn? item->warn: "-", warn, schedule.provisional? " (still provisional)": "");
+    return s_publish (dispatch, policy, item, limit, item->paused_days, &schedule, output, err);
 }
 
 //  item.resumed: the paused working days are those strictly after the
@@ -194,9 +277,10 @@ s_resumed (const worker_dispatch_t *dispatch, const worker_context_t *context,
 
 //  A warning or overdue timer came due: the notice, unless the timer is stale.
 static daiban_code_t
-s_fired (const worker_dispatch_t *dispatch, worker_output_t *output, calendar_t *calendar,
-         daiban_error_t *err)
+s_fired (const worker_dispatch_t *dispatch, const worker_context_t *context,
+         const policy_t *policy, worker_output_t *output, daiban_error_t *err)
 {
+    calendar_t *calendar = context->calendar;
     const msgpack_object *kind = wire_map_get (dispatch->body, "kind");
     const msgpack_object *data = wire_map_get (dispatch->body, "data");
     bool warning = wire_str_eq (kind, DEADLINE_WARNING_KIND);
@@ -218,8 +302,18 @@ s_fired (const worker_dispatch_t *dispatch, worker_output_t *output, calendar_t 
     //  left to the overdue notice.
     int days = warning? calendar_working_days_between (calendar, today, due, NULL)
                       : calendar_working_days_between (calendar, due, today, NULL);
-    if ((warning && today > due) || (!warning && days < 1))
+    if (warning && today > due)
         return DAIBAN_OK;
+    //  An overdue timer set on a weekends-only estimate of the day after
+    //  due can fire on what a calendar loaded since makes a holiday (the
+    //  due date itself was known, so nothing rechecked it): the notice
+    //  waits for the first working day after due instead of being lost.
+    if (!warning && days < 1)
+        return today > due
+             ? s_arm (dispatch, "overdue", DEADLINE_OVERDUE_KIND,
+                      policy_notice_at (policy, calendar_next_working_day (calendar, due, NULL)),
+                      item, item->due, output, err)
+             : DAIBAN_OK;
     msgpack_packer *packer = worker_output_emit (output, warning? "deadline.warning"
                                                                 : "deadline.overdue",
                                                  dispatch->case_id);
@@ -242,7 +336,9 @@ deadline_decide (const worker_dispatch_t *dispatch, const worker_context_t *cont
         return code;
     const char *type = dispatch->type;
     if (streq (type, "timer.fired"))
-        return s_fired (dispatch, output, context->calendar, err);
+        return wire_str_eq (wire_map_get (dispatch->body, "kind"), DEADLINE_RECHECK_KIND)
+             ? s_recheck (dispatch, context, &policy, output, err)
+             : s_fired (dispatch, context, &policy, output, err);
     const case_item_t *item = s_named_item (dispatch, dispatch->body, "item");
     if (!item)
         return DAIBAN_OK;

@@ -6,7 +6,10 @@
     they fire and the item is still as it was. A suspension stops the
     clock (the timers are cancelled); the resumption moves due and warn
     by the paused working days and sets the timers again. A decided item
-    ends them. The exact rules are in docs/policy.md. */
+    ends them. A deadline computed past the known holiday calendar is
+    provisional (weekends only): a recheck timer computes it again, with
+    the calendar the worker has then, until it is not. The exact rules are
+    in docs/policy.md. */
 #ifndef DAIBAN_DEADLINE_H
 #define DAIBAN_DEADLINE_H
 
@@ -17,6 +20,7 @@
 //  The kinds of the role's timers (timer.fired's "kind").
 #define DEADLINE_WARNING_KIND "deadline.warning"
 #define DEADLINE_OVERDUE_KIND "deadline.overdue"
+#define DEADLINE_RECHECK_KIND "deadline.recheck"
 
 extern const worker_role_t deadline_role;
 
@@ -35,9 +39,9 @@ daiban_code_t deadline_schedule (calendar_t *calendar, const policy_t *policy, d
                                  int limit_days, catalog_limit_unit_t unit, int paused_days,
                                  deadline_schedule_t *schedule, daiban_error_t *err);
 
-//  The timer id "deadline/<warning|overdue>/<case>/<item>" into buffer
+//  The timer id "deadline/<which>/<case>/<item>" into buffer
 //  (POLICY_TIMER_ID_SIZE); false when it does not fit. which is
-//  "warning" or "overdue".
+//  "warning", "overdue" or "recheck".
 bool deadline_timer_id (const char *which, const char *case_id, const char *item,
                         char *buffer, size_t size);
 

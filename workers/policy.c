@@ -50,7 +50,7 @@ daiban_code_t
 policy_read (const worker_context_t *context, policy_t *policy, daiban_error_t *err)
 {
     memset (policy, 0, sizeof (policy_t));
-    int repeat_hours = 0;
+    int repeat_hours = 0, recheck_hours = 0;
     //  A year of working days is far more than any limit needs; the
     //  bounds keep the calendar arithmetic within its range.
     daiban_code_t code;
@@ -67,12 +67,15 @@ policy_read (const worker_context_t *context, policy_t *policy, daiban_error_t *
     ||  (code = s_read_int (context, "policy/escalate_level2_days", 5, 1, 250,
                             &policy->escalate_level2_days, err))
     ||  (code = s_read_int (context, "policy/alert_repeat_hours", 24, 1, 24 * 366,
-                            &repeat_hours, err)))
+                            &repeat_hours, err))
+    ||  (code = s_read_int (context, "policy/recheck_hours", 24, 1, 24 * 366,
+                            &recheck_hours, err)))
         return code;
     if (policy->office_open >= policy->office_close)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "config policy/office_open: the "
                                  "offices must open before policy/office_close");
     policy->alert_repeat_ms = repeat_hours * DATE_HOUR_MS;
+    policy->recheck_ms = recheck_hours * DATE_HOUR_MS;
     policy->group_leader = worker_context_text (context, "policy/group_leader", "专班组长");
     policy->city_government = worker_context_text (context, "policy/city_government", "市政府");
     return DAIBAN_OK;

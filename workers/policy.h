@@ -25,6 +25,7 @@ typedef struct {
     int escalate_overdue_days;      //  level 1 on this working day overdue
     int escalate_level2_days;       //  level 2 on this working day after level 1
     int64_t alert_repeat_ms;        //  an alert not acknowledged is raised again after
+    int64_t recheck_ms;             //  a provisional deadline is computed again after
     const char *group_leader;       //  level 1 alerts go to (专班组长); owned by the config
     const char *city_government;    //  level 2 alerts go to (市政府)
 } policy_t;

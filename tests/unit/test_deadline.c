@@ -5,7 +5,11 @@
     Saturday 10-10, a limit in calendar days, short limits, past the known
     calendar), the clock stopped by a suspension and moved on resumption,
     the warning and overdue notices when their timers fire, and stale
-    timers. The default catalog, calendar and policy (config/). */
+    timers. Provisional deadlines (past the known calendar) set a recheck
+    timer; its firing computes them again with the calendar the worker has
+    then: the default one (2023-2026), or one that also loaded a 2027 file
+    from calendar/dir, as a worker restarted after the next notice does.
+    The default catalog, calendar and policy (config/). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "unit_support.h"
 #include "worker_test_support.h"
@@ -22,11 +27,46 @@
 
 static worker_test_t s_test;
 
+//  The same defaults plus a 2027 file in calendar/dir: the worker after
+//  the State Council's 2027 notice. The file is a test fixture in the
+//  project's format, not the real arrangement: New Year's Day (Friday
+//  2027-01-01) off, nothing else.
+static worker_test_t s_new_year;
+static char s_calendar_dir [] = "/tmp/daiban-test-deadline-XXXXXX";
+static char s_calendar_file [sizeof s_calendar_dir + 16];
+
+static int
+s_new_year_setup (void)
+{
+    if (!mkdtemp (s_calendar_dir))
+        return -1;
+    snprintf (s_calendar_file, sizeof s_calendar_file, "%s/2027.cfg", s_calendar_dir);
+    FILE *file = fopen (s_calendar_file, "w");
+    if (!file)
+        return -1;
+    fputs ("#   test fixture: a 2027 notice with New Year's Day only\n"
+           "year = 2027\n"
+           "holiday = \"元旦\"\n"
+           "    2027-01-01 = off   # Friday\n", file);
+    if (fclose (file))
+        return -1;
+    daiban_error_t err = { 0 };
+    s_new_year.config = config_new (NULL, &err);
+    if (!s_new_year.config)
+        return -1;
+    config_set (s_new_year.config, "calendar/dir", s_calendar_dir);
+    s_new_year.context = worker_context_new (s_new_year.config, &err);
+    if (!s_new_year.context)
+        fprintf (stderr, "2027 context: %s\n", err.message);
+    s_new_year.output = worker_output_new ();
+    return s_new_year.context && s_new_year.output? 0: -1;
+}
+
 static int
 s_setup (void **state)
 {
     (void) state;
-    return worker_test_setup (&s_test);
+    return worker_test_setup (&s_test) || s_new_year_setup ();
 }
 
 static int
@@ -34,6 +74,9 @@ s_teardown (void **state)
 {
     (void) state;
     worker_test_teardown (&s_test);
+    worker_test_teardown (&s_new_year);
+    unlink (s_calendar_file);
+    rmdir (s_calendar_dir);
     return 0;
 }
 
@@ -53,15 +96,27 @@ s_run (const worker_test_case_t *cases, size_t count)
     "{'id':'deadline/x/AS-1/" code "','kind':'" kind "','data':{'item':'" code "','due':'" due "'}}"
 #define NOTHING "{'op':'done','lease':11,'emit':[],'timers':[]}"
 
+//  A timer set by the role: which is warning, overdue or recheck.
+#define TIMER_SET(which, code, due, at) \
+    "{'set':{'id':'deadline/" which "/AS-1/" code "','at':'@cst:" at "','case':'AS-1'," \
+    "'kind':'deadline." which "','data':{'item':'" code "','due':'" due "'}}}"
+#define DEADLINE_SET(code, due, warn, limit, paused, provisional) \
+    "{'type':'item.deadline_set','case':'AS-1','body':" \
+    "{'item':'" code "','due':'" due "','warn':'" warn "','limit_days':" #limit "," \
+    "'paused_days':" #paused ",'provisional':" provisional "}}"
+
 //  The answer to a release: item.deadline_set and both timers.
 #define RELEASED(code, due, warn, limit, paused, provisional, warn_at, overdue_at) \
-    "{'op':'done','lease':11,'emit':[{'type':'item.deadline_set','case':'AS-1','body':" \
-    "{'item':'" code "','due':'" due "','warn':'" warn "','limit_days':" #limit "," \
-    "'paused_days':" #paused ",'provisional':" provisional "}}],'timers':[" \
-    "{'set':{'id':'deadline/warning/AS-1/" code "','at':'@cst:" warn_at "','case':'AS-1'," \
-    "'kind':'deadline.warning','data':{'item':'" code "','due':'" due "'}}}," \
-    "{'set':{'id':'deadline/overdue/AS-1/" code "','at':'@cst:" overdue_at "','case':'AS-1'," \
-    "'kind':'deadline.overdue','data':{'item':'" code "','due':'" due "'}}}]}"
+    "{'op':'done','lease':11,'emit':[" DEADLINE_SET (code, due, warn, limit, paused, provisional) \
+    "],'timers':[" TIMER_SET ("warning", code, due, warn_at) "," \
+    TIMER_SET ("overdue", code, due, overdue_at) "]}"
+
+//  The same, provisional, with the recheck timer.
+#define RELEASED_PROVISIONAL(code, due, warn, limit, paused, warn_at, overdue_at, recheck_at) \
+    "{'op':'done','lease':11,'emit':[" DEADLINE_SET (code, due, warn, limit, paused, "true") \
+    "],'timers':[" TIMER_SET ("warning", code, due, warn_at) "," \
+    TIMER_SET ("overdue", code, due, overdue_at) "," \
+    TIMER_SET ("recheck", code, due, recheck_at) "]}"
 
 //  --- Release ----------------------------------------------------------------
 
@@ -125,11 +180,21 @@ test_release (void **state)
           "2026-03-02 10:00",
           RELEASED ("U-01", "2026-03-05", "2026-03-03", 3, 0, "false",
                     "2026-03-03 08:00", "2026-03-06 08:00") },
-        { "past the known calendar (2027): weekends only, provisional",
+        { "past the known calendar (2027): weekends only, provisional, rechecked in 24 h",
           "item.submitted", SUBMITTED ("S1-05"), CASE_ITEM ("S1-05", 20, "submitted", ""),
           "2026-12-15 10:00",
-          RELEASED ("S1-05", "2027-01-12", "2027-01-08", 20, 0, "true",
-                    "2027-01-08 08:00", "2027-01-13 08:00") },
+          RELEASED_PROVISIONAL ("S1-05", "2027-01-12", "2027-01-08", 20, 0,
+                                "2027-01-08 08:00", "2027-01-13 08:00", "2026-12-16 10:00") },
+        { "the recheck is set 24 h after the dispatch's now, not the event's ts",
+          "item.submitted", SUBMITTED ("S1-05"), CASE_ITEM ("S1-05", 20, "submitted", ""),
+          "2026-12-15 10:00/2026-12-15 13:30",
+          "{'timers':[{},{}," TIMER_SET ("recheck", "S1-05", "2027-01-12", "2026-12-16 13:30")
+          "]}" },
+        { "due in 2026 but the overdue notice falls in 2027: not provisional, no recheck",
+          "item.submitted", SUBMITTED ("S1-06"), CASE_ITEM ("S1-06", 5, "submitted", ""),
+          "2026-12-24 10:00",
+          RELEASED ("S1-06", "2026-12-31", "2026-12-29", 5, 0, "false",
+                    "2026-12-29 08:00", "2027-01-01 08:00") },
         { "the plan's limit (case.accepted) wins over the catalog's",
           "item.submitted", SUBMITTED ("S1-05"), CASE_ITEM ("S1-05", 5, "submitted", ""),
           "2026-03-02 10:00",
@@ -204,7 +269,7 @@ test_release_policy (void **state)
 
 #define CANCELLED(code) \
     "{'op':'done','emit':[],'timers':[{'cancel':'deadline/warning/AS-1/" code "'}," \
-    "{'cancel':'deadline/overdue/AS-1/" code "'}]}"
+    "{'cancel':'deadline/overdue/AS-1/" code "'},{'cancel':'deadline/recheck/AS-1/" code "'}]}"
 #define DECIDED "{'item':'S1-05','reason':'x','result':{'number':'N','kind':'license'," \
     "'electronic':true}}"
 
@@ -213,7 +278,7 @@ test_suspension (void **state)
 {
     (void) state;
     static const worker_test_case_t cases [] = {
-        { "item.suspended stops the clock: both timers cancelled",
+        { "item.suspended stops the clock: the timers cancelled, the recheck too",
           "item.suspended", "{'item':'S1-05','reason':'expert_review'}",
           CASE_ITEM ("S1-05", 20, "suspended", ",'released_at':'@cst:2026-09-14 11:00',"
                      "'suspended_at':'@cst:2026-09-29 15:00','due':'2026-10-16'"),
@@ -263,6 +328,14 @@ test_suspension (void **state)
           "2026-10-09 09:00",
           RELEASED ("S1-01", "2026-10-09", "2026-10-09", 1, 1, "false",
                     "2026-10-09 08:00", "2026-10-10 08:00") },
+        { "resumed into 2027: still provisional, and rechecked again",
+          "item.resumed", "{'item':'S1-05'}",
+          CASE_ITEM ("S1-05", 20, "submitted", ",'released_at':'@cst:2026-12-15 10:00',"
+                     "'suspended_at':'@cst:2026-12-17 15:00','due':'2027-01-12',"
+                     "'provisional':true"),
+          "2026-12-22 10:00",
+          RELEASED_PROVISIONAL ("S1-05", "2027-01-15", "2027-01-13", 20, 3,
+                                "2027-01-13 08:00", "2027-01-18 08:00", "2026-12-23 10:00") },
         { "item.approved ends the timers", "item.approved", DECIDED,
           CASE_ITEM ("S1-05", 20, "approved", ""), "2026-10-12 10:00", CANCELLED ("S1-05") },
         { "item.rejected ends the timers", "item.rejected", DECIDED,
@@ -345,6 +418,171 @@ test_notices (void **state)
     s_run (cases, sizeof cases / sizeof cases [0]);
 }
 
+//  --- Recheck of provisional deadlines ----------------------------------------------
+
+//  An item released on Tuesday 2026-12-15 with limit working days, as the
+//  state shows it after the role's provisional item.deadline_set; extra
+//  adds fields.
+#define PROVISIONAL_ITEM(code, limit, status, due, warn, extra) \
+    CASE_ITEM (code, limit, status, ",'released_at':'@cst:2026-12-15 10:00','due':'" due "'," \
+               "'warn':'" warn "','provisional':true" extra)
+#define RECHECK(code, due) FIRED ("deadline.recheck", code, due)
+
+//  The calendar has not changed (no 2027 file yet): the same dates, so no
+//  new item.deadline_set, only the next recheck.
+static void
+test_recheck_same_calendar (void **state)
+{
+    (void) state;
+    static const worker_test_case_t cases [] = {
+        { "still provisional, same dates: only the recheck again, 24 h after now",
+          "timer.fired", RECHECK ("S1-05", "2027-01-12"),
+          PROVISIONAL_ITEM ("S1-05", 20, "submitted", "2027-01-12", "2027-01-08", ""),
+          "2026-12-16 10:00",
+          "{'op':'done','lease':11,'emit':[],'timers':["
+          TIMER_SET ("recheck", "S1-05", "2027-01-12", "2026-12-17 10:00") "]}" },
+        { "paused days from the state count: 3 paused, due 2027-01-15",
+          "timer.fired", RECHECK ("S1-05", "2027-01-15"),
+          PROVISIONAL_ITEM ("S1-05", 20, "in_review", "2027-01-15", "2027-01-13",
+                            ",'paused_days':3"),
+          "2026-12-23 10:00",
+          "{'op':'done','lease':11,'emit':[],'timers':["
+          TIMER_SET ("recheck", "S1-05", "2027-01-15", "2026-12-24 10:00") "]}" },
+        { "the state's due differs from what the release computes: corrected, still provisional",
+          "timer.fired", RECHECK ("S1-05", "2027-01-11"),
+          PROVISIONAL_ITEM ("S1-05", 20, "submitted", "2027-01-11", "2027-01-07", ""),
+          "2026-12-16 10:00",
+          RELEASED_PROVISIONAL ("S1-05", "2027-01-12", "2027-01-08", 20, 0,
+                                "2027-01-08 08:00", "2027-01-13 08:00", "2026-12-17 10:00") },
+    };
+    s_run (cases, sizeof cases / sizeof cases [0]);
+    //  The interval is policy/recheck_hours.
+    config_set (s_test.config, "policy/recheck_hours", "6");
+    static const worker_test_case_t configured [] = {
+        { "recheck_hours 6",
+          "timer.fired", RECHECK ("S1-05", "2027-01-12"),
+          PROVISIONAL_ITEM ("S1-05", 20, "submitted", "2027-01-12", "2027-01-08", ""),
+          "2026-12-16 10:00",
+          "{'emit':[],'timers':["
+          TIMER_SET ("recheck", "S1-05", "2027-01-12", "2026-12-16 16:00") "]}" },
+    };
+    s_run (configured, 1);
+    config_set (s_test.config, "policy/recheck_hours", "0");
+    s_run ((const worker_test_case_t []) {
+        { "recheck_hours 0 is refused, naming the key",
+          "timer.fired", RECHECK ("S1-05", "2027-01-12"),
+          PROVISIONAL_ITEM ("S1-05", 20, "submitted", "2027-01-12", "2027-01-08", ""),
+          "2026-12-16 10:00",
+          "{'op':'fail','lease':11,'message':'config policy/recheck_hours: 0 is not in 1..8784'}" },
+    }, 1);
+    config_set (s_test.config, "policy/recheck_hours", "24");
+}
+
+//  The worker restarted with a 2027 file (2027-01-01 off): the deadline
+//  moves by a day and is no longer provisional.
+static void
+test_recheck_new_year (void **state)
+{
+    (void) state;
+    static const worker_test_case_t cases [] = {
+        { "2027-01-01 now off: due 01-12 -> 01-13, warn 01-08 -> 01-11, not provisional, "
+          "both notices moved, no more recheck",
+          "timer.fired", RECHECK ("S1-05", "2027-01-12"),
+          PROVISIONAL_ITEM ("S1-05", 20, "submitted", "2027-01-12", "2027-01-08", ""),
+          "2026-12-16 10:00",
+          RELEASED ("S1-05", "2027-01-13", "2027-01-11", 20, 0, "false",
+                    "2027-01-11 08:00", "2027-01-14 08:00") },
+        { "with 3 paused days and the warning given: due 01-15 -> 01-18, only the overdue "
+          "notice moves",
+          "timer.fired", RECHECK ("S1-05", "2027-01-15"),
+          PROVISIONAL_ITEM ("S1-05", 20, "in_review", "2027-01-15", "2027-01-13",
+                            ",'paused_days':3,'warned':true"),
+          "2027-01-14 10:00",
+          "{'op':'done','lease':11,'emit':["
+          DEADLINE_SET ("S1-05", "2027-01-18", "2027-01-14", 20, 3, "false") "],'timers':["
+          TIMER_SET ("overdue", "S1-05", "2027-01-18", "2027-01-19 08:00") "]}" },
+        { "both notices already given: the corrected dates, no timer",
+          "timer.fired", RECHECK ("S1-05", "2027-01-12"),
+          PROVISIONAL_ITEM ("S1-05", 20, "submitted", "2027-01-12", "2027-01-08",
+                            ",'warned':true,'overdue':true"),
+          "2027-01-20 10:00",
+          "{'op':'done','lease':11,'emit':["
+          DEADLINE_SET ("S1-05", "2027-01-13", "2027-01-11", 20, 0, "false") "],'timers':[]}" },
+        { "same dates (released after 01-01), no longer provisional: said so, timers kept",
+          "timer.fired", RECHECK ("S1-06", "2027-01-11"),
+          CASE_ITEM ("S1-06", 5, "submitted", ",'released_at':'@cst:2027-01-04 10:00',"
+                     "'due':'2027-01-11','warn':'2027-01-07','provisional':true"),
+          "2027-01-05 10:00",
+          RELEASED ("S1-06", "2027-01-11", "2027-01-07", 5, 0, "false",
+                    "2027-01-07 08:00", "2027-01-12 08:00") },
+        { "due in 2028 (no file): corrected by a day, still provisional, rechecked again",
+          "timer.fired", RECHECK ("S1-05", "2028-02-08"),
+          PROVISIONAL_ITEM ("S1-05", 300, "submitted", "2028-02-08", "2028-02-04", ""),
+          "2026-12-16 10:00",
+          RELEASED_PROVISIONAL ("S1-05", "2028-02-09", "2028-02-07", 300, 0,
+                                "2028-02-07 08:00", "2028-02-10 08:00", "2026-12-17 10:00") },
+        { "already recomputed and not provisional: nothing",
+          "timer.fired", RECHECK ("S1-05", "2027-01-13"),
+          CASE_ITEM ("S1-05", 20, "submitted", ",'released_at':'@cst:2026-12-15 10:00',"
+                     "'due':'2027-01-13','warn':'2027-01-11','provisional':false"),
+          "2026-12-17 10:00", NOTHING },
+        { "approved: nothing emitted, nothing set",
+          "timer.fired", RECHECK ("S1-05", "2027-01-12"),
+          PROVISIONAL_ITEM ("S1-05", 20, "approved", "2027-01-12", "2027-01-08", ""),
+          "2026-12-16 10:00", NOTHING },
+        { "rejected: nothing",
+          "timer.fired", RECHECK ("S1-05", "2027-01-12"),
+          PROVISIONAL_ITEM ("S1-05", 20, "rejected", "2027-01-12", "2027-01-08", ""),
+          "2026-12-16 10:00", NOTHING },
+        { "withdrawn: nothing",
+          "timer.fired", RECHECK ("S1-05", "2027-01-12"),
+          PROVISIONAL_ITEM ("S1-05", 20, "withdrawn", "2027-01-12", "2027-01-08", ""),
+          "2026-12-16 10:00", NOTHING },
+        { "suspended: nothing (the resumption computes again)",
+          "timer.fired", RECHECK ("S1-05", "2027-01-12"),
+          PROVISIONAL_ITEM ("S1-05", 20, "suspended", "2027-01-12", "2027-01-08",
+                            ",'suspended_at':'@cst:2026-12-16 09:00'"),
+          "2026-12-16 10:00", NOTHING },
+        { "an item the case does not have: nothing",
+          "timer.fired", RECHECK ("S9-99", "2027-01-12"),
+          PROVISIONAL_ITEM ("S1-05", 20, "submitted", "2027-01-12", "2027-01-08", ""),
+          "2026-12-16 10:00", NOTHING },
+        { "a closed case: nothing",
+          "timer.fired", RECHECK ("S1-05", "2027-01-12"),
+          "{'case':'AS-1','status':'closed','items':[{'code':'S1-05','status':'approved',"
+          "'limit_days':20,'released_at':'@cst:2026-12-15 10:00','due':'2027-01-12',"
+          "'provisional':true}]}", "2026-12-16 10:00", NOTHING },
+        { "a release once the 2027 file is loaded: not provisional, no recheck",
+          "item.submitted", SUBMITTED ("S1-05"), CASE_ITEM ("S1-05", 20, "submitted", ""),
+          "2026-12-15 10:00",
+          RELEASED ("S1-05", "2027-01-13", "2027-01-11", 20, 0, "false",
+                    "2027-01-11 08:00", "2027-01-14 08:00") },
+        { "an overdue timer set for 2027-01-01 (weekends only) fires on what is now a "
+          "holiday: set again for the next working day, nothing lost",
+          "timer.fired", FIRED ("deadline.overdue", "S1-06", "2026-12-31"),
+          CASE_ITEM ("S1-06", 5, "submitted", ",'due':'2026-12-31','warned':true"),
+          "2027-01-01 08:00",
+          "{'op':'done','lease':11,'emit':[],'timers':["
+          TIMER_SET ("overdue", "S1-06", "2026-12-31", "2027-01-04 08:00") "]}" },
+        { "... and gives the notice when that fires",
+          "timer.fired", FIRED ("deadline.overdue", "S1-06", "2026-12-31"),
+          CASE_ITEM ("S1-06", 5, "submitted", ",'due':'2026-12-31','warned':true"),
+          "2027-01-04 08:00",
+          "{'emit':[{'type':'deadline.overdue','body':{'item':'S1-06','due':'2026-12-31',"
+          "'days_over':1}}],'timers':[]}" },
+    };
+    worker_test_run (&s_new_year, &deadline_role, cases, sizeof cases / sizeof cases [0]);
+    //  Without the 2027 file, 2027-01-01 is a working day: the notice then.
+    static const worker_test_case_t old [] = {
+        { "the same overdue timer on the old calendar: days_over 1 on 2027-01-01",
+          "timer.fired", FIRED ("deadline.overdue", "S1-06", "2026-12-31"),
+          CASE_ITEM ("S1-06", 5, "submitted", ",'due':'2026-12-31','warned':true"),
+          "2027-01-01 08:00",
+          "{'emit':[{'type':'deadline.overdue','body':{'days_over':1}}],'timers':[]}" },
+    };
+    s_run (old, 1);
+}
+
 //  --- Schedule (the date arithmetic alone) and the policy -----------------------
 
 static void
@@ -380,6 +618,7 @@ test_schedule (void **state)
     assert_int_equal (policy.escalate_overdue_days, 3);
     assert_int_equal (policy.escalate_level2_days, 5);
     assert_int_equal (policy.alert_repeat_ms, 24 * DATE_HOUR_MS);
+    assert_int_equal (policy.recheck_ms, 24 * DATE_HOUR_MS);
     assert_string_equal (policy.group_leader, "专班组长");
     assert_string_equal (policy.city_government, "市政府");
     assert_int_equal (policy_parse_time ("23:59"), 23 * 60 + 59);
@@ -402,6 +641,8 @@ main (void)
         cmocka_unit_test (test_release_policy),
         cmocka_unit_test (test_suspension),
         cmocka_unit_test (test_notices),
+        cmocka_unit_test (test_recheck_same_calendar),
+        cmocka_unit_test (test_recheck_new_year),
         cmocka_unit_test (test_schedule),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
