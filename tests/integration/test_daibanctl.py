@@ -832,14 +832,26 @@ class AlertsTest(unittest.TestCase):
         cls.broker = Broker()
         cls.client = Client(cls.broker.ingress)
 
+        raised = {}
+
         def answer(event):
             words = event["body"]["note"].split()
             if len(words) != 3 or words[0] != "raise":
                 return ("done", [])
             level, item = int(words[1][1:]), words[2]
-            body = {"alert": "%s/%s/L%d" % (event["case"], item, level),
+            alert = "%s/%s/L%d" % (event["case"], item, level)
+            body = {"alert": alert,
                     "to": "专班组长" if level == 1 else "市政府", "level": level,
                     "item": item, "summary": "案件 %s 事项 %s 已超期，请处理。" % (event["case"], item)}
+            # Raising an alert again is a repeat (the broker refuses a
+            # second first raise); a redispatch of the same event must
+            # give the same answer, so count by the event's seq.
+            raised.setdefault(alert, [])
+            if event["seq"] not in raised[alert]:
+                raised[alert].append(event["seq"])
+            repeat = raised[alert].index(event["seq"])
+            if repeat:
+                body["repeat"] = repeat
             return ("done", [{"type": "alert.raised", "case": event["case"], "body": body}])
 
         cls.worker = FakeWorker(cls.broker.workers, "escalation", ["worklog.added"], answer)
