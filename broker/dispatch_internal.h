@@ -59,6 +59,17 @@ struct _dispatch_t {
     wire_buffer_t event;            //  scratch for committed events
 };
 
+//  dispatch.c: tops up a role's queue from the log.
+void dispatch_fill (dispatch_t *self, role_t *role);
+
+//  dispatch_workers.c: sends [identity, empty, message] or {op} without
+//  ever blocking; declares silent workers gone, their leases failed.
+void dispatch_send_message (dispatch_t *self, const unsigned char *identity,
+                            size_t identity_size, const wire_buffer_t *message);
+void dispatch_send_op (dispatch_t *self, const unsigned char *identity, size_t size,
+                       const char *op);
+void dispatch_expire (dispatch_t *self, int64_t mono);
+
 //  settle.c
 void dispatch_completion_destroy (completion_t **self_p);
 //  A lease ended without a done (fail, expiry, worker lost).
