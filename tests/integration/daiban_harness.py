@@ -181,6 +181,7 @@ class Broker:
         self.process = None
         self.starts = 0
         self._drain = None
+        self.preexec = None         # run in the child before exec (resource limits)
 
     def args(self):
         args = [executable("daiban-broker"), "--ingress", self.ingress,
@@ -201,7 +202,8 @@ class Broker:
         log.write("=== start %d: %s\n" % (self.starts, " ".join(self.args())))
         log.flush()
         self.process = subprocess.Popen(self.args(), stdin=subprocess.DEVNULL,
-                                        stdout=log, stderr=subprocess.PIPE)
+                                        stdout=log, stderr=subprocess.PIPE,
+                                        preexec_fn=self.preexec)
 
         def drain(stream, log, ready):
             for raw in iter(stream.readline, b""):
