@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "unit_support.h"
+#include "worker_test_support.h"
 #include "intake.h"
 #include "intake_plan.h"
-#include "log.h"
 
 #define ITEM(code, name, levels, limit, unit, after, materials) \
     "    " code "\n" \
@@ -46,15 +46,12 @@ static const char *s_catalog_text =
     ITEM ("T-E", "戊", "city county", "7", "days", "T-A",
           "            material = 环评报告\n");
 
-static config_t *s_config;
-static worker_context_t *s_context;
-static worker_output_t *s_output;
+static worker_test_t s_test;
 
 static int
 s_setup (void **state)
 {
     (void) state;
-    log_level = LOG_LEVEL_ERROR;        //  the decisions log every case at info
     char path [] = "/tmp/test_intake_XXXXXX";
     int fd = mkstemp (path);
     if (fd < 0)
@@ -63,77 +60,34 @@ s_setup (void **state)
     bool written = write (fd, s_catalog_text, length) == (ssize_t) length;
     close (fd);
     daiban_error_t err = { 0 };
-    s_config = written? config_new (path, &err): NULL;
+    config_t *config = written? config_new (path, &err): NULL;
     unlink (path);
-    s_context = s_config? worker_context_new (s_config, &err): NULL;
-    if (!s_context)
-        fprintf (stderr, "test context: %s\n", err.message);
-    s_output = worker_output_new ();
-    return s_context && s_output? 0: -1;
+    if (written && !config)
+        fprintf (stderr, "test configuration: %s\n", err.message);
+    return worker_test_setup_with (&s_test, config);
 }
 
 static int
 s_teardown (void **state)
 {
     (void) state;
-    worker_output_destroy (&s_output);
-    worker_context_destroy (&s_context);
-    worker_context_destroy (&s_context);    //  safe twice
-    config_destroy (&s_config);
+    worker_test_teardown (&s_test);
+    worker_context_destroy (&s_test.context);   //  safe twice
     return 0;
 }
 
-//  Unix ms of "YYYY-MM-DD HH:MM" CST.
-static int64_t
-s_time (const char *text)
-{
-    date_t date = 0;
-    daiban_error_t err = { 0 };
-    char day [DATE_TEXT_SIZE];
-    snprintf (day, sizeof day, "%.10s", text);
-    if (date_parse (day, &date, &err))
-        fail_msg ("%s", err.message);
-    return date_at_ms (date, atoi (text + 11), atoi (text + 14));
-}
-
-//  Runs one dispatch of event (type, body) on the case with the agents'
-//  loads at now, and returns the answer as JSON.
+//  The answer to event (type, body) on the case, committed and dispatched
+//  at now, with the agents' loads (NULL: a dispatch without agents).
 static json_t *
 s_decide (const char *type, const char *body, const char *case_state, const char *agents,
           const char *now)
 {
-    json_t *dispatch = unit_json ("{'op':'dispatch','lease':7}");
-    json_t *event = json_object ();
-    json_object_set_new (event, "id", json_string ("e1"));
-    json_object_set_new (event, "type", json_string (type));
-    json_object_set_new (event, "case", json_string ("AS-2026-0001"));
-    json_object_set_new (event, "source", json_string ("window-3"));
-    json_object_set_new (event, "body", unit_json (body));
-    json_object_set_new (event, "seq", json_integer (42));
-    json_object_set_new (event, "ts", json_integer (s_time (now)));
-    json_object_set_new (dispatch, "event", event);
-    json_object_set_new (dispatch, "case", case_state? unit_json (case_state): json_null ());
-    json_object_set_new (dispatch, "now", json_integer (s_time (now)));
+    json_t *dispatch = worker_test_dispatch (type, body, case_state, now, now);
     if (agents)
-        json_object_set_new (dispatch, "agents", unit_json (agents));
-
-    unit_value_t message;
-    wire_buffer_t reply;
-    wire_buffer_init (&reply);
-    wire_buffer_init (&message.buffer);
-    msgpack_zone_init (&message.zone, 1024);
-    unit_pack_json (&message.buffer.packer, dispatch);
-    daiban_error_t err = { 0 };
-    if (wire_unpack (message.buffer.buffer.data, message.buffer.buffer.size, &message.zone,
-                     &message.root, &err))
-        fail_msg ("dispatch does not unpack: %s", err.message);
-    if (worker_dispatch_answer (&intake_role, s_context, &message.root, s_output, &reply, &err))
-        fail_msg ("no answer: %s", err.message);
-    json_t *answer = unit_bytes_to_json (reply.buffer.data, reply.buffer.size);
-    wire_buffer_release (&reply);
-    unit_value_release (&message);
-    json_decref (dispatch);
-    return answer;
+        json_object_set_new (dispatch, "agents", worker_test_json (agents));
+    else
+        json_object_del (dispatch, "agents");
+    return worker_test_answer (&s_test, &intake_role, dispatch);
 }
 
 typedef struct {
@@ -169,7 +123,7 @@ test_return_lists_every_gap_at_once (void **state)
     static const intake_case_t cases [] = {
         { "two items miss materials, one unknown, a county item without county, a bad level",
           "case.registered", REGISTERED,
-          "{'case':'AS-2026-0001','status':'registered','items':["
+          "{'case':'AS-1','status':'registered','items':["
           "{'code':'T-A','level':'city','status':'waiting','materials':['申请表']},"
           "{'code':'T-B','level':'city','status':'waiting','materials':['营业执照']},"
           "{'code':'X-9','level':'city','status':'waiting','materials':['申请表']},"
@@ -177,22 +131,22 @@ test_return_lists_every_gap_at_once (void **state)
           "{'code':'T-C','level':'county','county':'海城市','status':'waiting',"
           "'materials':['申请表']}]}",
           NULL, "2026-09-28 10:00",
-          "{'op':'done','lease':7,'timers':[],'emit':[{'type':'case.returned',"
-          "'case':'AS-2026-0001','body':{"
+          "{'op':'done','lease':11,'timers':[],'emit':[{'type':'case.returned',"
+          "'case':'AS-1','body':{"
           "'missing':[{'item':'T-A','materials':['营业执照']},"
           "{'item':'T-B','materials':['申请表','设计方案']}],"
           "'unknown_items':['X-9'],"
           "'problems':[{'item':'T-D','kind':'no_county'},{'item':'T-C','kind':'level'}]}}]}" },
         { "a county named that the catalog does not know",
           "case.registered", REGISTERED,
-          "{'case':'AS-2026-0001','status':'registered','county':'大连市','items':["
+          "{'case':'AS-1','status':'registered','county':'大连市','items':["
           "{'code':'T-D','level':'county','status':'waiting','materials':['申请表']}]}",
           NULL, "2026-09-28 10:00",
           "{'op':'done','emit':[{'type':'case.returned','body':{'missing':[],"
           "'unknown_items':[],'problems':[{'item':'T-D','kind':'unknown_county'}]}}]}" },
         { "materials still missing after a supply: returned again with what is left",
           "case.materials_supplied", SUPPLIED,
-          "{'case':'AS-2026-0001','status':'returned','items':["
+          "{'case':'AS-1','status':'returned','items':["
           "{'code':'T-A','level':'city','status':'waiting','materials':['申请表','营业执照']},"
           "{'code':'T-B','level':'city','status':'waiting','materials':['申请表']}]}",
           NULL, "2026-09-29 10:00",
@@ -204,7 +158,7 @@ test_return_lists_every_gap_at_once (void **state)
 
     //  The problems say what is wrong in Chinese and in English.
     json_t *answer = s_decide ("case.registered", REGISTERED,
-        "{'case':'AS-2026-0001','items':[{'code':'T-C','level':'county','county':'海城市',"
+        "{'case':'AS-1','items':[{'code':'T-C','level':'county','county':'海城市',"
         "'materials':['申请表']}]}", NULL, "2026-09-28 10:00");
     json_t *problem = json_object_get (json_array_get (json_object_get (json_object_get (
         json_array_get (json_object_get (answer, "emit"), 0), "body"), "problems"), 0), "problem");
@@ -221,14 +175,14 @@ test_supplied_materials_accept (void **state)
         { "the gaps filled: accepted, county item planned with its office",
           "case.materials_supplied",
           "{'materials':[{'item':'T-A','name':'营业执照'},{'item':'T-B','name':'设计方案'}]}",
-          "{'case':'AS-2026-0001','status':'returned','county':'海城市','items':["
+          "{'case':'AS-1','status':'returned','county':'海城市','items':["
           "{'code':'T-A','level':'city','county':'海城市','status':'waiting',"
           "'materials':['申请表','营业执照']},"
           "{'code':'T-B','level':'county','status':'waiting',"
           "'materials':['申请表','设计方案','多余的材料']}]}",
           "{}", "2026-09-28 10:00",
-          "{'op':'done','lease':7,'timers':[],'emit':[{'type':'case.accepted',"
-          "'case':'AS-2026-0001','body':{'agent':'DB01','agent_name':'王芳',"
+          "{'op':'done','lease':11,'timers':[],'emit':[{'type':'case.accepted',"
+          "'case':'AS-1','body':{'agent':'DB01','agent_name':'王芳',"
           "'expected_done':'2026-10-10','provisional':false,'items':["
           "{'code':'T-A','name':'甲','department':'市发改委','level':'city','limit_days':2,"
           "'after':[],'limit_unit':'working_days','limit_kind':'promised','stage':'S1',"
@@ -238,16 +192,16 @@ test_supplied_materials_accept (void **state)
           "'group':1,'planned_done':'2026-10-10'}]}}]}" },
         { "already accepted: nothing more",
           "case.materials_supplied", SUPPLIED,
-          "{'case':'AS-2026-0001','status':'accepted','items':["
+          "{'case':'AS-1','status':'accepted','items':["
           "{'code':'T-A','level':'city','status':'waiting','materials':['申请表']}]}",
           NULL, "2026-09-28 10:00", "{'op':'done','emit':[],'timers':[]}" },
         { "in progress: nothing",
           "case.materials_supplied", SUPPLIED,
-          "{'case':'AS-2026-0001','status':'in_progress','items':[]}",
+          "{'case':'AS-1','status':'in_progress','items':[]}",
           NULL, "2026-09-28 10:00", "{'emit':[],'timers':[]}" },
         { "closed: nothing",
           "case.registered", REGISTERED,
-          "{'case':'AS-2026-0001','status':'closed','items':[]}",
+          "{'case':'AS-1','status':'closed','items':[]}",
           NULL, "2026-09-28 10:00", "{'emit':[],'timers':[]}" },
         { "unknown case (no state): nothing",
           "case.registered", REGISTERED, NULL, NULL, "2026-09-28 10:00",
@@ -269,7 +223,7 @@ test_supplied_materials_accept (void **state)
 //  --- The agent ----------------------------------------------------------
 
 #define ONE_ITEM_CASE \
-    "{'case':'AS-2026-0001','status':'registered','items':[" \
+    "{'case':'AS-1','status':'registered','items':[" \
     "{'code':'T-A','level':'city','materials':['申请表','营业执照']}]}"
 
 static void
@@ -311,7 +265,7 @@ test_plan_and_expected_done (void **state)
     static const intake_case_t cases [] = {
         { "a diamond across National Day: A 2 wd, B 3 wd and C 1 wd after A, D 2 wd after both",
           "case.registered", REGISTERED,
-          "{'case':'AS-2026-0001','status':'registered','items':["
+          "{'case':'AS-1','status':'registered','items':["
           "{'code':'T-D','level':'city','materials':['申请表']},"
           "{'code':'T-C','level':'city','materials':['申请表']},"
           "{'code':'T-B','level':'city','materials':['申请表','设计方案']},"
@@ -324,7 +278,7 @@ test_plan_and_expected_done (void **state)
           "{'code':'T-A','after':[],'group':0,'planned_done':'2026-09-30'}]}}]}" },
         { "unrequested prerequisites are taken as done: B starts today, D after B only",
           "case.registered", REGISTERED,
-          "{'case':'AS-2026-0001','status':'registered','items':["
+          "{'case':'AS-1','status':'registered','items':["
           "{'code':'T-B','level':'city','materials':['申请表','设计方案']},"
           "{'code':'T-D','level':'city','materials':['申请表']}]}",
           "{}", "2026-09-28 09:00",
@@ -333,7 +287,7 @@ test_plan_and_expected_done (void **state)
           "{'code':'T-D','after':['T-B'],'group':1,'planned_done':'2026-10-10'}]}}]}" },
         { "a limit in calendar days ending on a holiday moves to the next working day",
           "case.registered", REGISTERED,
-          "{'case':'AS-2026-0001','status':'registered','items':["
+          "{'case':'AS-1','status':'registered','items':["
           "{'code':'T-A','level':'city','materials':['申请表','营业执照']},"
           "{'code':'T-E','level':'city','materials':['环评报告']}]}",
           "{}", "2026-09-28 09:00",
@@ -366,8 +320,8 @@ test_plan_module (void **state)
     }
     date_t today = date_from_civil (2026, 9, 28);
     intake_plan_t plan;
-    assert_int_equal (intake_plan_make (&plan, case_state, s_context->catalog,
-                                        s_context->calendar, today, &err), DAIBAN_OK);
+    assert_int_equal (intake_plan_make (&plan, case_state, s_test.context->catalog,
+                                        s_test.context->calendar, today, &err), DAIBAN_OK);
     assert_int_equal (plan.count, 3);
     //  T-C after T-A; T-D after T-C only (T-B not requested)
     assert_int_equal (plan.steps [0].after_count, 1);
@@ -383,8 +337,8 @@ test_plan_module (void **state)
     //  An item not in the catalog cannot be planned.
     case_item_t *item = case_state_add_item (case_state);
     assert_true (case_text_set (&item->code, "X-9", 3));
-    assert_int_not_equal (intake_plan_make (&plan, case_state, s_context->catalog,
-                                            s_context->calendar, today, &err), DAIBAN_OK);
+    assert_int_not_equal (intake_plan_make (&plan, case_state, s_test.context->catalog,
+                                            s_test.context->calendar, today, &err), DAIBAN_OK);
     assert_non_null (strstr (err.message, "X-9"));
     case_state_destroy (&case_state);
 }

@@ -47,6 +47,35 @@ s_release (request_t *request, wire_buffer_t *buffer)
     wire_buffer_release (buffer);
 }
 
+//  Decodes size bytes of data as a request and releases it: the code.
+static daiban_code_t
+s_decode_bytes (const void *data, size_t size, daiban_error_t *err)
+{
+    request_t request;
+    request_init (&request);
+    daiban_code_t code = request_decode (&request, data, size, err);
+    request_release (&request);
+    return code;
+}
+
+//  Packs by hand the start of a post whose event map has event_size keys:
+//  id, type, case and source, then the key "body". The caller packs the
+//  body's value and any other keys.
+static void
+s_pack_post_start (wire_buffer_t *buffer, size_t event_size)
+{
+    wire_buffer_init (buffer);
+    msgpack_pack_map (&buffer->packer, 2);
+    wire_pack_key (&buffer->packer, "op");
+    wire_pack_str (&buffer->packer, "post");
+    wire_pack_key (&buffer->packer, "event");
+    msgpack_pack_map (&buffer->packer, event_size);
+    const char *fields [] = { "id", "e", "type", "worklog.added", "case", "C", "source", "s" };
+    for (int index = 0; index < 8; index++)
+        wire_pack_str (&buffer->packer, fields [index]);
+    wire_pack_key (&buffer->packer, "body");
+}
+
 //  --- Success ----------------------------------------------------------
 
 static void
@@ -329,26 +358,15 @@ test_decode_refuses_at_past_int64 (void **state)
 {
     (void) state;
     wire_buffer_t buffer;
-    wire_buffer_init (&buffer);
-    msgpack_pack_map (&buffer.packer, 2);
-    wire_pack_key (&buffer.packer, "op");
-    wire_pack_str (&buffer.packer, "post");
-    wire_pack_key (&buffer.packer, "event");
-    msgpack_pack_map (&buffer.packer, 6);
-    const char *fields [] = { "id", "e", "type", "worklog.added", "case", "C", "source", "s" };
-    for (int index = 0; index < 8; index++)
-        wire_pack_str (&buffer.packer, fields [index]);
-    wire_pack_key (&buffer.packer, "body");
+    s_pack_post_start (&buffer, 6);
     msgpack_pack_map (&buffer.packer, 0);
     wire_pack_key (&buffer.packer, "at");
     msgpack_pack_uint64 (&buffer.packer, UINT64_MAX);
-    request_t request;
-    request_init (&request);
     daiban_error_t err = { 0 };
-    assert_int_equal (request_decode (&request, buffer.buffer.data, buffer.buffer.size, &err),
+    assert_int_equal (s_decode_bytes (buffer.buffer.data, buffer.buffer.size, &err),
                       DAIBAN_BAD_REQUEST);
     assert_non_null (strstr (err.message, "event.at"));
-    s_release (&request, &buffer);
+    wire_buffer_release (&buffer);
 }
 
 //  Every strict prefix of a valid post is bad_request; so are trailing bytes.
@@ -380,14 +398,11 @@ test_decode_refuses_truncation_and_trailing_bytes (void **state)
     memcpy (longer + size, data, size);
     size_t extra [] = { 0, 1, size };
     for (int index = 0; index < 3; index++) {
-        request_t request;
-        request_init (&request);
         daiban_error_t err = { 0 };
-        daiban_code_t code = request_decode (&request, longer, size + extra [index], &err);
+        daiban_code_t code = s_decode_bytes (longer, size + extra [index], &err);
         assert_int_equal (code, extra [index]? DAIBAN_BAD_REQUEST: DAIBAN_OK);
         if (extra [index])
             assert_non_null (strstr (err.message, "trailing"));
-        request_release (&request);
     }
     free (longer);
     wire_buffer_release (&buffer);
@@ -407,20 +422,14 @@ test_decode_refuses_malformed_msgpack (void **state)
     for (size_t index = 0; index < sizeof frames / sizeof frames [0]; index++) {
         size_t size;
         unsigned char *bytes = unit_hex (frames [index], &size);
-        request_t request;
-        request_init (&request);
         daiban_error_t err = { 0 };
-        daiban_code_t code = request_decode (&request, bytes, size, &err);
+        daiban_code_t code = s_decode_bytes (bytes, size, &err);
         if (code != DAIBAN_BAD_REQUEST)
             fail_msg ("%s: %s %s", frames [index], daiban_error_code_name (code), err.message);
-        request_release (&request);
         free (bytes);
     }
-    request_t request;
-    request_init (&request);
     daiban_error_t err = { 0 };
-    assert_int_equal (request_decode (&request, "", 0, &err), DAIBAN_BAD_REQUEST);
-    request_release (&request);
+    assert_int_equal (s_decode_bytes ("", 0, &err), DAIBAN_BAD_REQUEST);
 }
 
 //  The post's event map with a "pad" body field of length pad.
@@ -448,27 +457,17 @@ test_decode_size_limit (void **state)
     size_t pad = 100000 + (REQUEST_MAX_SIZE - buffer.buffer.size);
     s_pack_padded_post (&buffer, pad);
     assert_int_equal (buffer.buffer.size, 1048576);
-    request_t request;
-    request_init (&request);
     daiban_error_t err = { 0 };
-    assert_int_equal (request_decode (&request, buffer.buffer.data, buffer.buffer.size, &err),
-                      DAIBAN_OK);
-    request_release (&request);
+    assert_int_equal (s_decode_bytes (buffer.buffer.data, buffer.buffer.size, &err), DAIBAN_OK);
     //  One byte more is too_large, valid or not.
     s_pack_padded_post (&buffer, pad + 1);
     assert_int_equal (buffer.buffer.size, 1048577);
-    request_init (&request);
-    assert_int_equal (request_decode (&request, buffer.buffer.data, buffer.buffer.size, &err),
+    assert_int_equal (s_decode_bytes (buffer.buffer.data, buffer.buffer.size, &err),
                       DAIBAN_TOO_LARGE);
     assert_non_null (strstr (err.message, "1048577"));
-    request_release (&request);
     char *garbage = s_repeat ('\xc1', 2 * 1048576);
-    request_init (&request);
-    assert_int_equal (request_decode (&request, garbage, 1048577, &err), DAIBAN_TOO_LARGE);
-    request_release (&request);
-    request_init (&request);
-    assert_int_equal (request_decode (&request, garbage, 2 * 1048576, &err), DAIBAN_TOO_LARGE);
-    request_release (&request);
+    assert_int_equal (s_decode_bytes (garbage, 1048577, &err), DAIBAN_TOO_LARGE);
+    assert_int_equal (s_decode_bytes (garbage, 2 * 1048576, &err), DAIBAN_TOO_LARGE);
     free (garbage);
     wire_buffer_release (&buffer);
 }
@@ -481,31 +480,18 @@ test_decode_nesting_limit (void **state)
     (void) state;
     for (int arrays = 29; arrays <= 30; arrays++) {
         wire_buffer_t buffer;
-        wire_buffer_init (&buffer);
-        msgpack_pack_map (&buffer.packer, 2);
-        wire_pack_key (&buffer.packer, "op");
-        wire_pack_str (&buffer.packer, "post");
-        wire_pack_key (&buffer.packer, "event");
-        msgpack_pack_map (&buffer.packer, 5);
-        const char *fields [] = { "id", "e", "type", "worklog.added", "case", "C", "source", "s" };
-        for (int index = 0; index < 8; index++)
-            wire_pack_str (&buffer.packer, fields [index]);
-        wire_pack_key (&buffer.packer, "body");
+        s_pack_post_start (&buffer, 5);
         msgpack_pack_map (&buffer.packer, 1);
         wire_pack_key (&buffer.packer, "deep");
         for (int level = 0; level < arrays; level++)
             msgpack_pack_array (&buffer.packer, 1);
         msgpack_pack_nil (&buffer.packer);
-        request_t request;
-        request_init (&request);
         daiban_error_t err = { 0 };
-        daiban_code_t code = request_decode (&request, buffer.buffer.data, buffer.buffer.size,
-                                             &err);
+        daiban_code_t code = s_decode_bytes (buffer.buffer.data, buffer.buffer.size, &err);
         if (arrays == 29 && code)
             fail_msg ("32 levels: %s", err.message);
         if (arrays == 30)
             unit_assert_error (&err, DAIBAN_BAD_REQUEST, "nesting");
-        request_release (&request);
         wire_buffer_release (&buffer);
     }
 }
@@ -524,12 +510,9 @@ test_decode_nesting_limit_empty_innermost (void **state)
     wire_pack_key (&buffer.packer, "rid");
     for (int level = 0; level < 32; level++)
         msgpack_pack_array (&buffer.packer, level < 31? 1: 0);
-    request_t request;
-    request_init (&request);
     daiban_error_t err = { 0 };
-    request_decode (&request, buffer.buffer.data, buffer.buffer.size, &err);
+    s_decode_bytes (buffer.buffer.data, buffer.buffer.size, &err);
     unit_assert_error (&err, DAIBAN_BAD_REQUEST, "nesting");
-    request_release (&request);
     wire_buffer_release (&buffer);
 }
 
@@ -747,6 +730,21 @@ s_committed (const envelope_t *envelope, uint64_t seq, int64_t ts, uint64_t caus
     return committed;
 }
 
+//  Packs the envelope as committed and parses that again as origin;
+//  packed holds what reparsed points into until unit_value_release.
+static void
+s_reparse (const envelope_t *envelope, uint64_t seq, int64_t ts, uint64_t cause,
+           envelope_origin_t origin, unit_value_t *packed, envelope_t *reparsed)
+{
+    wire_buffer_init (&packed->buffer);
+    envelope_pack_committed (envelope, seq, ts, cause, &packed->buffer.packer);
+    msgpack_zone_init (&packed->zone, 1024);
+    daiban_error_t err = { 0 };
+    assert_int_equal (wire_unpack (packed->buffer.buffer.data, packed->buffer.buffer.size,
+                                   &packed->zone, &packed->root, &err), DAIBAN_OK);
+    assert_int_equal (envelope_parse (reparsed, &packed->root, origin, &err), DAIBAN_OK);
+}
+
 static void
 s_assert_json_equal (const json_t *actual, const char *expected_text)
 {
@@ -780,16 +778,9 @@ test_envelope_pack_committed (void **state)
     json_decref (committed);
 
     //  The committed form parses back to the same envelope.
-    wire_buffer_t buffer;
-    wire_buffer_init (&buffer);
-    envelope_pack_committed (&envelope, 1234, 1795000000123LL, 1230, &buffer.packer);
-    msgpack_zone zone;
-    msgpack_zone_init (&zone, 1024);
-    msgpack_object again;
-    assert_int_equal (wire_unpack (buffer.buffer.data, buffer.buffer.size, &zone, &again, &err),
-                      DAIBAN_OK);
+    unit_value_t packed;
     envelope_t reparsed;
-    assert_int_equal (envelope_parse (&reparsed, &again, ENVELOPE_POSTED, &err), DAIBAN_OK);
+    s_reparse (&envelope, 1234, 1795000000123LL, 1230, ENVELOPE_POSTED, &packed, &reparsed);
     assert_string_equal (reparsed.case_id, envelope.case_id);
     assert_ptr_equal (reparsed.type, envelope.type);
     assert_int_equal (reparsed.id_size, envelope.id_size);
@@ -797,7 +788,7 @@ test_envelope_pack_committed (void **state)
     assert_int_equal (reparsed.source_size, envelope.source_size);
     assert_memory_equal (reparsed.source, envelope.source, envelope.source_size);
     assert_true (reparsed.has_at && reparsed.at == -1);
-    msgpack_zone_destroy (&zone);
+    unit_value_release (&packed);
     unit_value_release (&value);
 
     //  Without at and cause: neither key is there.
@@ -832,18 +823,12 @@ test_envelope_pack_committed (void **state)
                                     "'source':'transfer','body':{},'seq':42,'ts':100,'cause':41}");
     json_decref (committed);
     //  Read back from the log, it is the same event.
-    wire_buffer_clear (&buffer);
-    envelope_pack_committed (&envelope, 42, 100, 41, &buffer.packer);
-    msgpack_zone_init (&zone, 1024);
-    assert_int_equal (wire_unpack (buffer.buffer.data, buffer.buffer.size, &zone, &again, &err),
-                      DAIBAN_OK);
-    assert_int_equal (envelope_parse (&reparsed, &again, ENVELOPE_STORED, &err), DAIBAN_OK);
+    s_reparse (&envelope, 42, 100, 41, ENVELOPE_STORED, &packed, &reparsed);
     assert_ptr_equal (reparsed.type, event_type_find ("case.closed", 11));
     assert_int_equal (reparsed.source_size, 8);
     assert_memory_equal (reparsed.source, "transfer", 8);
     assert_false (reparsed.has_at);
-    msgpack_zone_destroy (&zone);
-    wire_buffer_release (&buffer);
+    unit_value_release (&packed);
     unit_value_release (&value);
 }
 

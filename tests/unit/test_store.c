@@ -60,6 +60,38 @@ s_open (const char *dir, size_t map_size)
     return store;
 }
 
+//  The test's temporary directory and the store a test opens in it, made
+//  and removed around each test (cmocka fixtures), so a failing test
+//  leaves nothing behind either.
+static char *s_dir;
+static store_t *s_store;
+
+static int
+s_setup_dir (void **state)
+{
+    (void) state;
+    s_dir = s_temp_dir ();
+    return 0;
+}
+
+//  The same with a store of MAP_SIZE open in it.
+static int
+s_setup_store (void **state)
+{
+    s_setup_dir (state);
+    s_store = s_open (s_dir, MAP_SIZE);
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    store_destroy (&s_store);
+    s_remove_dir (&s_dir);
+    return 0;
+}
+
 //  --- The events of the tests -----------------------------------------
 
 typedef struct {
@@ -125,6 +157,18 @@ s_assert_event (store_t *store, MDB_txn *txn, uint64_t seq, const char *case_id,
     assert_memory_equal (value.mv_data, expected, size);
 }
 
+//  Fails unless the dedupe key (source, id) finds the seq expected.
+static void
+s_assert_id (store_t *store, MDB_txn *txn, const char *source, const char *id,
+             uint64_t expected)
+{
+    uint64_t seq = 0;
+    daiban_error_t err = { 0 };
+    if (store_event_id_get (store, txn, source, strlen (source), id, strlen (id), &seq, &err))
+        fail_msg ("dedupe %s/%s: %s", source, id, err.message);
+    assert_int_equal (seq, expected);
+}
+
 //  Collects the seqs a walk visits; stops after limit when limit > 0.
 typedef struct {
     uint64_t seqs [64];
@@ -173,72 +217,63 @@ static void
 test_batch_commit_and_read (void **state)
 {
     (void) state;
-    char *dir = s_temp_dir ();
-    store_t *store = s_open (dir, MAP_SIZE);
-    assert_int_equal (store_last_seq (store), 0);
-    s_commit_events (store, 1);
-    assert_int_equal (store_last_seq (store), EVENT_COUNT);
+    assert_int_equal (store_last_seq (s_store), 0);
+    s_commit_events (s_store, 1);
+    assert_int_equal (store_last_seq (s_store), EVENT_COUNT);
 
     MDB_txn *txn;
     daiban_error_t err = { 0 };
-    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (store_read_begin (s_store, &txn, &err), DAIBAN_OK);
     for (size_t index = 0; index < EVENT_COUNT; index++)
-        s_assert_event (store, txn, index + 1, s_events [index].case_id, 100 + index);
+        s_assert_event (s_store, txn, index + 1, s_events [index].case_id, 100 + index);
     MDB_val value;
-    assert_int_equal (store_event_get (store, txn, 0, &value, &err), DAIBAN_NOT_FOUND);
-    assert_int_equal (store_event_get (store, txn, EVENT_COUNT + 1, &value, &err),
+    assert_int_equal (store_event_get (s_store, txn, 0, &value, &err), DAIBAN_NOT_FOUND);
+    assert_int_equal (store_event_get (s_store, txn, EVENT_COUNT + 1, &value, &err),
                       DAIBAN_NOT_FOUND);
     assert_non_null (strstr (err.message, "7"));
 
     //  All events, from the start, from the middle, past the end.
-    s_assert_walk (store, txn, 0, NULL, 0, (uint64_t []) { 1, 2, 3, 4, 5, 6, 0 });
-    s_assert_walk (store, txn, 1, NULL, 0, (uint64_t []) { 1, 2, 3, 4, 5, 6, 0 });
-    s_assert_walk (store, txn, 4, NULL, 0, (uint64_t []) { 4, 5, 6, 0 });
-    s_assert_walk (store, txn, 6, NULL, 0, (uint64_t []) { 6, 0 });
-    s_assert_walk (store, txn, 7, NULL, 0, (uint64_t []) { 0 });
-    s_assert_walk (store, txn, UINT64_MAX, NULL, 0, (uint64_t []) { 0 });
+    s_assert_walk (s_store, txn, 0, NULL, 0, (uint64_t []) { 1, 2, 3, 4, 5, 6, 0 });
+    s_assert_walk (s_store, txn, 1, NULL, 0, (uint64_t []) { 1, 2, 3, 4, 5, 6, 0 });
+    s_assert_walk (s_store, txn, 4, NULL, 0, (uint64_t []) { 4, 5, 6, 0 });
+    s_assert_walk (s_store, txn, 6, NULL, 0, (uint64_t []) { 6, 0 });
+    s_assert_walk (s_store, txn, 7, NULL, 0, (uint64_t []) { 0 });
+    s_assert_walk (s_store, txn, UINT64_MAX, NULL, 0, (uint64_t []) { 0 });
     //  The visitor stops the walk.
-    s_assert_walk (store, txn, 2, NULL, 2, (uint64_t []) { 2, 3, 0 });
+    s_assert_walk (s_store, txn, 2, NULL, 2, (uint64_t []) { 2, 3, 0 });
     //  One case: exactly its events, not those of cases sharing a prefix.
-    s_assert_walk (store, txn, 0, "A", 0, (uint64_t []) { 1, 3, 5, 0 });
-    s_assert_walk (store, txn, 2, "A", 0, (uint64_t []) { 3, 5, 0 });
-    s_assert_walk (store, txn, 3, "A", 0, (uint64_t []) { 3, 5, 0 });
-    s_assert_walk (store, txn, 6, "A", 0, (uint64_t []) { 0 });
-    s_assert_walk (store, txn, 1, "A", 1, (uint64_t []) { 1, 0 });
-    s_assert_walk (store, txn, 0, "AB", 0, (uint64_t []) { 2, 0 });
-    s_assert_walk (store, txn, 0, "A.1", 0, (uint64_t []) { 4, 0 });
-    s_assert_walk (store, txn, 0, "B", 0, (uint64_t []) { 6, 0 });
-    s_assert_walk (store, txn, 0, "C", 0, (uint64_t []) { 0 });
-    s_assert_walk (store, txn, 0, "", 0, (uint64_t []) { 0 });
+    s_assert_walk (s_store, txn, 0, "A", 0, (uint64_t []) { 1, 3, 5, 0 });
+    s_assert_walk (s_store, txn, 2, "A", 0, (uint64_t []) { 3, 5, 0 });
+    s_assert_walk (s_store, txn, 3, "A", 0, (uint64_t []) { 3, 5, 0 });
+    s_assert_walk (s_store, txn, 6, "A", 0, (uint64_t []) { 0 });
+    s_assert_walk (s_store, txn, 1, "A", 1, (uint64_t []) { 1, 0 });
+    s_assert_walk (s_store, txn, 0, "AB", 0, (uint64_t []) { 2, 0 });
+    s_assert_walk (s_store, txn, 0, "A.1", 0, (uint64_t []) { 4, 0 });
+    s_assert_walk (s_store, txn, 0, "B", 0, (uint64_t []) { 6, 0 });
+    s_assert_walk (s_store, txn, 0, "C", 0, (uint64_t []) { 0 });
+    s_assert_walk (s_store, txn, 0, "", 0, (uint64_t []) { 0 });
 
     //  Dedupe: each (source, id) finds its own seq, and nothing else does.
-    for (size_t index = 0; index < EVENT_COUNT; index++) {
-        uint64_t seq = 0;
-        const test_event_t *event = &s_events [index];
-        if (store_event_id_get (store, txn, event->source, strlen (event->source), event->id,
-                                strlen (event->id), &seq, &err))
-            fail_msg ("dedupe %s/%s: %s", event->source, event->id, err.message);
-        assert_int_equal (seq, index + 1);
-    }
+    for (size_t index = 0; index < EVENT_COUNT; index++)
+        s_assert_id (s_store, txn, s_events [index].source, s_events [index].id, index + 1);
     struct { const char *source, *id; } unknown [] = {
         { "abc", "" }, { "a", "b" }, { "window-3", "w3-3" }, { "window-", "3w3-1" },
         { "window-3w", "3-1" }, { "intake", "intake-1 " }, { "Window-3", "w3-1" },
     };
     for (size_t index = 0; index < sizeof unknown / sizeof unknown [0]; index++) {
+        const char *source = unknown [index].source, *id = unknown [index].id;
         uint64_t seq = 99;
-        daiban_code_t code = store_event_id_get (store, txn, unknown [index].source,
-                                                 strlen (unknown [index].source), unknown [index].id,
-                                                 strlen (unknown [index].id), &seq, &err);
+        daiban_code_t code = store_event_id_get (s_store, txn, source, strlen (source), id,
+                                                 strlen (id), &seq, &err);
         if (code != DAIBAN_NOT_FOUND)
-            fail_msg ("(%s, %s) should be unknown", unknown [index].source, unknown [index].id);
+            fail_msg ("(%s, %s) should be unknown", source, id);
         assert_int_equal (seq, 99);
     }
-    store_read_end (store, &txn);
+    store_read_end (s_store, &txn);
     assert_null (txn);
-    store_destroy (&store);
-    store_destroy (&store);
-    assert_null (store);
-    s_remove_dir (&dir);
+    store_destroy (&s_store);
+    store_destroy (&s_store);
+    assert_null (s_store);
 }
 
 //  Appends must follow the log without gaps or repeats.
@@ -246,76 +281,68 @@ static void
 test_append_order (void **state)
 {
     (void) state;
-    char *dir = s_temp_dir ();
-    store_t *store = s_open (dir, MAP_SIZE);
     MDB_txn *txn;
     daiban_error_t err = { 0 };
-    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
-    assert_int_equal (s_append (store, txn, 2, &s_events [0], 30, &err), DAIBAN_INTERNAL);
-    assert_int_equal (s_append (store, txn, 0, &s_events [0], 30, &err), DAIBAN_INTERNAL);
-    assert_int_equal (s_append (store, txn, 1, &s_events [0], 30, &err), DAIBAN_OK);
-    assert_int_equal (s_append (store, txn, 1, &s_events [1], 30, &err), DAIBAN_INTERNAL);
-    assert_int_equal (s_append (store, txn, 3, &s_events [1], 30, &err), DAIBAN_INTERNAL);
-    assert_int_equal (s_append (store, txn, 2, &s_events [1], 30, &err), DAIBAN_OK);
-    assert_int_equal (store_write_commit (store, &err), DAIBAN_OK);
-    assert_int_equal (store_last_seq (store), 2);
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (s_append (s_store, txn, 2, &s_events [0], 30, &err), DAIBAN_INTERNAL);
+    assert_int_equal (s_append (s_store, txn, 0, &s_events [0], 30, &err), DAIBAN_INTERNAL);
+    assert_int_equal (s_append (s_store, txn, 1, &s_events [0], 30, &err), DAIBAN_OK);
+    assert_int_equal (s_append (s_store, txn, 1, &s_events [1], 30, &err), DAIBAN_INTERNAL);
+    assert_int_equal (s_append (s_store, txn, 3, &s_events [1], 30, &err), DAIBAN_INTERNAL);
+    assert_int_equal (s_append (s_store, txn, 2, &s_events [1], 30, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (s_store, &err), DAIBAN_OK);
+    assert_int_equal (store_last_seq (s_store), 2);
     //  The next batch continues from the committed seq.
-    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
-    assert_int_equal (s_append (store, txn, 1, &s_events [2], 30, &err), DAIBAN_INTERNAL);
-    assert_int_equal (s_append (store, txn, 3, &s_events [2], 30, &err), DAIBAN_OK);
-    assert_int_equal (store_write_commit (store, &err), DAIBAN_OK);
-    assert_int_equal (store_last_seq (store), 3);
-    store_destroy (&store);
-    s_remove_dir (&dir);
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (s_append (s_store, txn, 1, &s_events [2], 30, &err), DAIBAN_INTERNAL);
+    assert_int_equal (s_append (s_store, txn, 3, &s_events [2], 30, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (s_store, &err), DAIBAN_OK);
+    assert_int_equal (store_last_seq (s_store), 3);
 }
 
 static void
 test_abort_leaves_nothing (void **state)
 {
     (void) state;
-    char *dir = s_temp_dir ();
-    store_t *store = s_open (dir, MAP_SIZE);
-    s_commit_events (store, 1);
+    s_commit_events (s_store, 1);
     MDB_txn *txn;
     daiban_error_t err = { 0 };
-    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
     const test_event_t extra [] = { { "x", "1", "A" }, { "x", "2", "NEW" } };
-    assert_int_equal (s_append (store, txn, 7, &extra [0], 50, &err), DAIBAN_OK);
-    assert_int_equal (s_append (store, txn, 8, &extra [1], 50, &err), DAIBAN_OK);
-    assert_int_equal (store_case_put (store, txn, "NEW", "state", 5, &err), DAIBAN_OK);
-    store_write_abort (store);
-    store_write_abort (store);          //  harmless when none is open
-    assert_int_equal (store_last_seq (store), EVENT_COUNT);
+    assert_int_equal (s_append (s_store, txn, 7, &extra [0], 50, &err), DAIBAN_OK);
+    assert_int_equal (s_append (s_store, txn, 8, &extra [1], 50, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (s_store, txn, "NEW", "state", 5, &err), DAIBAN_OK);
+    store_write_abort (s_store);
+    store_write_abort (s_store);          //  harmless when none is open
+    assert_int_equal (store_last_seq (s_store), EVENT_COUNT);
 
-    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (store_read_begin (s_store, &txn, &err), DAIBAN_OK);
     MDB_val value;
-    assert_int_equal (store_event_get (store, txn, 7, &value, &err), DAIBAN_NOT_FOUND);
-    assert_int_equal (store_event_get (store, txn, 8, &value, &err), DAIBAN_NOT_FOUND);
+    assert_int_equal (store_event_get (s_store, txn, 7, &value, &err), DAIBAN_NOT_FOUND);
+    assert_int_equal (store_event_get (s_store, txn, 8, &value, &err), DAIBAN_NOT_FOUND);
     uint64_t seq;
-    assert_int_equal (store_event_id_get (store, txn, "x", 1, "1", 1, &seq, &err),
+    assert_int_equal (store_event_id_get (s_store, txn, "x", 1, "1", 1, &seq, &err),
                       DAIBAN_NOT_FOUND);
-    assert_int_equal (store_case_get (store, txn, "NEW", &value, &err), DAIBAN_NOT_FOUND);
-    s_assert_walk (store, txn, 0, "NEW", 0, (uint64_t []) { 0 });
-    s_assert_walk (store, txn, 0, "A", 0, (uint64_t []) { 1, 3, 5, 0 });
-    s_assert_walk (store, txn, 5, NULL, 0, (uint64_t []) { 5, 6, 0 });
-    store_read_end (store, &txn);
+    assert_int_equal (store_case_get (s_store, txn, "NEW", &value, &err), DAIBAN_NOT_FOUND);
+    s_assert_walk (s_store, txn, 0, "NEW", 0, (uint64_t []) { 0 });
+    s_assert_walk (s_store, txn, 0, "A", 0, (uint64_t []) { 1, 3, 5, 0 });
+    s_assert_walk (s_store, txn, 5, NULL, 0, (uint64_t []) { 5, 6, 0 });
+    store_read_end (s_store, &txn);
 
     //  The seqs the aborted batch took are given again.
-    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
-    assert_int_equal (s_append (store, txn, 7, &extra [0], 60, &err), DAIBAN_OK);
-    assert_int_equal (store_write_commit (store, &err), DAIBAN_OK);
-    assert_int_equal (store_last_seq (store), 7);
-    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
-    s_assert_event (store, txn, 7, "A", 60);
-    store_read_end (store, &txn);
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (s_append (s_store, txn, 7, &extra [0], 60, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (s_store, &err), DAIBAN_OK);
+    assert_int_equal (store_last_seq (s_store), 7);
+    assert_int_equal (store_read_begin (s_store, &txn, &err), DAIBAN_OK);
+    s_assert_event (s_store, txn, 7, "A", 60);
+    store_read_end (s_store, &txn);
     //  Destroying with a write open aborts it.
-    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
-    assert_int_equal (s_append (store, txn, 8, &extra [1], 60, &err), DAIBAN_OK);
-    store_destroy (&store);
-    store = s_open (dir, MAP_SIZE);
-    assert_int_equal (store_last_seq (store), 7);
-    store_destroy (&store);
-    s_remove_dir (&dir);
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (s_append (s_store, txn, 8, &extra [1], 60, &err), DAIBAN_OK);
+    store_destroy (&s_store);
+    s_store = s_open (s_dir, MAP_SIZE);
+    assert_int_equal (store_last_seq (s_store), 7);
 }
 
 //  Case states: put, overwrite, get, count, visit in id order.
@@ -334,73 +361,63 @@ static void
 test_case_states (void **state)
 {
     (void) state;
-    char *dir = s_temp_dir ();
-    store_t *store = s_open (dir, MAP_SIZE);
     MDB_txn *txn;
     daiban_error_t err = { 0 };
-    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
-    assert_int_equal (store_case_put (store, txn, "B", "b1", 2, &err), DAIBAN_OK);
-    assert_int_equal (store_case_put (store, txn, "A", "a1", 2, &err), DAIBAN_OK);
-    assert_int_equal (store_case_put (store, txn, "AB", "ab", 2, &err), DAIBAN_OK);
-    assert_int_equal (store_case_put (store, txn, "B", "b2", 2, &err), DAIBAN_OK);
-    assert_int_equal (store_write_commit (store, &err), DAIBAN_OK);
-    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
-    assert_int_equal (store_case_count (store, txn), 3);
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (s_store, txn, "B", "b1", 2, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (s_store, txn, "A", "a1", 2, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (s_store, txn, "AB", "ab", 2, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (s_store, txn, "B", "b2", 2, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (s_store, &err), DAIBAN_OK);
+    assert_int_equal (store_read_begin (s_store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (store_case_count (s_store, txn), 3);
     MDB_val value;
-    assert_int_equal (store_case_get (store, txn, "B", &value, &err), DAIBAN_OK);
+    assert_int_equal (store_case_get (s_store, txn, "B", &value, &err), DAIBAN_OK);
     assert_int_equal (value.mv_size, 2);
     assert_memory_equal (value.mv_data, "b2", 2);
-    assert_int_equal (store_case_get (store, txn, "C", &value, &err), DAIBAN_NOT_FOUND);
+    assert_int_equal (store_case_get (s_store, txn, "C", &value, &err), DAIBAN_NOT_FOUND);
     assert_non_null (strstr (err.message, "C"));
     char names [200] = "";
-    assert_int_equal (store_cases_each (store, txn, s_visit_case, names, &err), DAIBAN_OK);
+    assert_int_equal (store_cases_each (s_store, txn, s_visit_case, names, &err), DAIBAN_OK);
     assert_string_equal (names, "A=a1;AB=ab;B=b2;");
-    store_read_end (store, &txn);
-    store_destroy (&store);
-    s_remove_dir (&dir);
+    store_read_end (s_store, &txn);
 }
 
 static void
 test_reopen_keeps_data (void **state)
 {
     (void) state;
-    char *dir = s_temp_dir ();
-    store_t *store = s_open (dir, MAP_SIZE);
-    s_commit_events (store, 1);
+    s_commit_events (s_store, 1);
     MDB_txn *txn;
     daiban_error_t err = { 0 };
-    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
-    assert_int_equal (store_case_put (store, txn, "A", "state of A", 10, &err), DAIBAN_OK);
-    assert_int_equal (store_write_commit (store, &err), DAIBAN_OK);
-    store_destroy (&store);
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (s_store, txn, "A", "state of A", 10, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (s_store, &err), DAIBAN_OK);
+    store_destroy (&s_store);
 
-    store = s_open (dir, MAP_SIZE);
-    assert_int_equal (store_last_seq (store), EVENT_COUNT);
-    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
+    s_store = s_open (s_dir, MAP_SIZE);
+    assert_int_equal (store_last_seq (s_store), EVENT_COUNT);
+    assert_int_equal (store_read_begin (s_store, &txn, &err), DAIBAN_OK);
     for (size_t index = 0; index < EVENT_COUNT; index++)
-        s_assert_event (store, txn, index + 1, s_events [index].case_id, 100 + index);
-    s_assert_walk (store, txn, 0, "A", 0, (uint64_t []) { 1, 3, 5, 0 });
-    uint64_t seq = 0;
-    assert_int_equal (store_event_id_get (store, txn, "a", 1, "bc", 2, &seq, &err), DAIBAN_OK);
-    assert_int_equal (seq, 3);
+        s_assert_event (s_store, txn, index + 1, s_events [index].case_id, 100 + index);
+    s_assert_walk (s_store, txn, 0, "A", 0, (uint64_t []) { 1, 3, 5, 0 });
+    s_assert_id (s_store, txn, "a", "bc", 3);
     MDB_val value;
-    assert_int_equal (store_case_get (store, txn, "A", &value, &err), DAIBAN_OK);
+    assert_int_equal (store_case_get (s_store, txn, "A", &value, &err), DAIBAN_OK);
     assert_memory_equal (value.mv_data, "state of A", 10);
-    store_read_end (store, &txn);
+    store_read_end (s_store, &txn);
     //  The log continues where it was: seq 7 next, not 1.
     const test_event_t later = { "window-3", "w3-9", "A" };
-    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
-    assert_int_equal (s_append (store, txn, 1, &later, 30, &err), DAIBAN_INTERNAL);
-    assert_int_equal (s_append (store, txn, EVENT_COUNT + 1, &later, 30, &err), DAIBAN_OK);
-    assert_int_equal (store_write_commit (store, &err), DAIBAN_OK);
-    store_destroy (&store);
-    store = s_open (dir, MAP_SIZE);
-    assert_int_equal (store_last_seq (store), EVENT_COUNT + 1);
-    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
-    s_assert_walk (store, txn, 0, "A", 0, (uint64_t []) { 1, 3, 5, 7, 0 });
-    store_read_end (store, &txn);
-    store_destroy (&store);
-    s_remove_dir (&dir);
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (s_append (s_store, txn, 1, &later, 30, &err), DAIBAN_INTERNAL);
+    assert_int_equal (s_append (s_store, txn, EVENT_COUNT + 1, &later, 30, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (s_store, &err), DAIBAN_OK);
+    store_destroy (&s_store);
+    s_store = s_open (s_dir, MAP_SIZE);
+    assert_int_equal (store_last_seq (s_store), EVENT_COUNT + 1);
+    assert_int_equal (store_read_begin (s_store, &txn, &err), DAIBAN_OK);
+    s_assert_walk (s_store, txn, 0, "A", 0, (uint64_t []) { 1, 3, 5, 7, 0 });
+    store_read_end (s_store, &txn);
 }
 
 //  A (source, id) already in the log cannot be appended a second time.
@@ -408,18 +425,14 @@ static void
 test_duplicate_id_refused (void **state)
 {
     (void) state;
-    char *dir = s_temp_dir ();
-    store_t *store = s_open (dir, MAP_SIZE);
-    s_commit_events (store, 1);
+    s_commit_events (s_store, 1);
     MDB_txn *txn;
     daiban_error_t err = { 0 };
-    assert_int_equal (store_write_begin (store, &txn, &err), DAIBAN_OK);
-    daiban_code_t code = s_append (store, txn, EVENT_COUNT + 1, &s_events [1], 30, &err);
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    daiban_code_t code = s_append (s_store, txn, EVENT_COUNT + 1, &s_events [1], 30, &err);
     assert_int_not_equal (code, DAIBAN_OK);
-    store_write_abort (store);
-    assert_int_equal (store_last_seq (store), EVENT_COUNT);
-    store_destroy (&store);
-    s_remove_dir (&dir);
+    store_write_abort (s_store);
+    assert_int_equal (store_last_seq (s_store), EVENT_COUNT);
 }
 
 //  Writes a raw value into the meta database, as another version would.
@@ -445,16 +458,14 @@ static void
 test_schema_version_mismatch (void **state)
 {
     (void) state;
-    char *dir = s_temp_dir ();
-    store_t *store = s_open (dir, MAP_SIZE);
-    s_commit_events (store, 1);
-    store_destroy (&store);
+    s_commit_events (s_store, 1);
+    store_destroy (&s_store);
     const char *others [] = { "99", "0", "10", "1.0", "" };
     for (size_t index = 0; index < sizeof others / sizeof others [0]; index++) {
-        s_write_schema (dir, others [index]);
+        s_write_schema (s_dir, others [index]);
         daiban_error_t err = { 0 };
-        store = store_new (dir, MAP_SIZE, &err);
-        if (store)
+        s_store = store_new (s_dir, MAP_SIZE, &err);
+        if (s_store)
             fail_msg ("a store of schema \"%s\" was opened", others [index]);
         assert_int_not_equal (err.code, DAIBAN_OK);
         //  The message names both versions.
@@ -464,29 +475,26 @@ test_schema_version_mismatch (void **state)
             fail_msg ("schema \"%s\": message \"%s\"", others [index], err.message);
     }
     //  Back at this version, the data is all there.
-    s_write_schema (dir, STORE_SCHEMA_VERSION);
-    store = s_open (dir, MAP_SIZE);
-    assert_int_equal (store_last_seq (store), EVENT_COUNT);
-    store_destroy (&store);
-    s_remove_dir (&dir);
+    s_write_schema (s_dir, STORE_SCHEMA_VERSION);
+    s_store = s_open (s_dir, MAP_SIZE);
+    assert_int_equal (store_last_seq (s_store), EVENT_COUNT);
 }
 
 static void
 test_data_dir (void **state)
 {
     (void) state;
-    char *dir = s_temp_dir ();
     //  A missing directory is created, with its parents.
     char path [512];
-    snprintf (path, sizeof path, "%s/a/b/c", dir);
-    store_t *store = s_open (path, MAP_SIZE);
-    store_destroy (&store);
+    snprintf (path, sizeof path, "%s/a/b/c", s_dir);
+    s_store = s_open (path, MAP_SIZE);
+    store_destroy (&s_store);
     struct stat info;
     assert_int_equal (stat (path, &info), 0);
     assert_true (S_ISDIR (info.st_mode));
     //  A regular file where the directory, or a parent of it, should be.
     char file [512];
-    snprintf (file, sizeof file, "%s/file", dir);
+    snprintf (file, sizeof file, "%s/file", s_dir);
     FILE *handle = fopen (file, "w");
     assert_non_null (handle);
     fputs ("not a directory\n", handle);
@@ -495,8 +503,8 @@ test_data_dir (void **state)
     for (int index = 0; index < 3; index++) {
         snprintf (path, sizeof path, "%s%s", file, under [index]);
         daiban_error_t err = { 0 };
-        store = store_new (path, MAP_SIZE, &err);
-        if (store)
+        s_store = store_new (path, MAP_SIZE, &err);
+        if (s_store)
             fail_msg ("store opened in %s", path);
         assert_int_not_equal (err.code, DAIBAN_OK);
         if (!strstr (err.message, path) || !strstr (err.message, "ot a directory"))
@@ -506,7 +514,6 @@ test_data_dir (void **state)
     assert_int_equal (stat (file, &info), 0);
     assert_true (S_ISREG (info.st_mode));
     assert_int_equal (info.st_size, 16);
-    s_remove_dir (&dir);
 }
 
 //  A tiny map fills up: DAIBAN_RETRY, abort, grow, run the batch again.
@@ -514,10 +521,9 @@ static void
 test_map_growth (void **state)
 {
     (void) state;
-    char *dir = s_temp_dir ();
     const size_t tiny = 65536;
-    store_t *store = s_open (dir, tiny);
-    assert_int_equal (store_map_size (store), tiny);
+    s_store = s_open (s_dir, tiny);
+    assert_int_equal (store_map_size (s_store), tiny);
     const size_t count = 300, size = 1500;            //  450 KB: about 7 times the map
     char sources [300][16], ids [300][16], cases [300][8];
     int grows = 0;
@@ -525,72 +531,66 @@ test_map_growth (void **state)
     while (true) {
         MDB_txn *txn;
         daiban_error_t err = { 0 };
-        code = store_write_begin (store, &txn, &err);
+        code = store_write_begin (s_store, &txn, &err);
         assert_true (code == DAIBAN_OK || code == DAIBAN_RETRY);
         for (size_t index = 0; !code && index < count; index++) {
             snprintf (sources [index], sizeof sources [index], "src-%zu", index % 7);
             snprintf (ids [index], sizeof ids [index], "id-%zu", index);
             snprintf (cases [index], sizeof cases [index], "C%zu", index % 5);
             test_event_t event = { sources [index], ids [index], cases [index] };
-            code = s_append (store, txn, index + 1, &event, size, &err);
+            code = s_append (s_store, txn, index + 1, &event, size, &err);
         }
         if (!code)
-            code = store_write_commit (store, &err);
+            code = store_write_commit (s_store, &err);
         if (code == DAIBAN_OK)
             break;
         if (code != DAIBAN_RETRY)
             fail_msg ("batch: %s %s", daiban_error_code_name (code), err.message);
-        store_write_abort (store);
-        assert_int_equal (store_last_seq (store), 0);
-        size_t before = store_map_size (store);
-        assert_int_equal (store_grow (store, &err), DAIBAN_OK);
-        assert_int_equal (store_map_size (store), 2 * before);
+        store_write_abort (s_store);
+        assert_int_equal (store_last_seq (s_store), 0);
+        size_t before = store_map_size (s_store);
+        assert_int_equal (store_grow (s_store, &err), DAIBAN_OK);
+        assert_int_equal (store_map_size (s_store), 2 * before);
         assert_true (++grows < 20);
     }
     assert_true (grows >= 2);
-    size_t grown = store_map_size (store);
+    size_t grown = store_map_size (s_store);
     assert_true (grown >= count * size);
-    assert_int_equal (store_last_seq (store), count);
-    store_destroy (&store);
+    assert_int_equal (store_last_seq (s_store), count);
+    store_destroy (&s_store);
 
     //  Reopened with the tiny size again: the file's size wins, all is there.
-    store = s_open (dir, tiny);
-    assert_true (store_map_size (store) >= count * size);
-    assert_int_equal (store_last_seq (store), count);
+    s_store = s_open (s_dir, tiny);
+    assert_true (store_map_size (s_store) >= count * size);
+    assert_int_equal (store_last_seq (s_store), count);
     MDB_txn *txn;
     daiban_error_t err = { 0 };
-    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (store_read_begin (s_store, &txn, &err), DAIBAN_OK);
     for (size_t index = 0; index < count; index++) {
-        s_assert_event (store, txn, index + 1, cases [index], size);
-        uint64_t seq = 0;
-        assert_int_equal (store_event_id_get (store, txn, sources [index], strlen (sources [index]),
-                                              ids [index], strlen (ids [index]), &seq, &err),
-                          DAIBAN_OK);
-        assert_int_equal (seq, index + 1);
+        s_assert_event (s_store, txn, index + 1, cases [index], size);
+        s_assert_id (s_store, txn, sources [index], ids [index], index + 1);
     }
-    store_read_end (store, &txn);
+    store_read_end (s_store, &txn);
     //  And it takes more: the next batch grows again if it must.
     int more_grows = 0;
     while (true) {
-        code = store_write_begin (store, &txn, &err);
+        code = store_write_begin (s_store, &txn, &err);
         for (size_t index = 0; !code && index < count; index++) {
             char id [16];
             snprintf (id, sizeof id, "more-%zu", index);
             test_event_t event = { "more", id, "C9" };
-            code = s_append (store, txn, count + index + 1, &event, size, &err);
+            code = s_append (s_store, txn, count + index + 1, &event, size, &err);
         }
         if (!code)
-            code = store_write_commit (store, &err);
+            code = store_write_commit (s_store, &err);
         if (code == DAIBAN_OK)
             break;
         assert_int_equal (code, DAIBAN_RETRY);
-        store_write_abort (store);
-        assert_int_equal (store_grow (store, &err), DAIBAN_OK);
+        store_write_abort (s_store);
+        assert_int_equal (store_grow (s_store, &err), DAIBAN_OK);
         assert_true (++more_grows < 20);
     }
-    assert_int_equal (store_last_seq (store), 2 * count);
-    store_destroy (&store);
-    s_remove_dir (&dir);
+    assert_int_equal (store_last_seq (s_store), 2 * count);
 }
 
 static void
@@ -620,15 +620,15 @@ int
 main (void)
 {
     const struct CMUnitTest tests [] = {
-        cmocka_unit_test (test_batch_commit_and_read),
-        cmocka_unit_test (test_append_order),
-        cmocka_unit_test (test_abort_leaves_nothing),
-        cmocka_unit_test (test_case_states),
-        cmocka_unit_test (test_reopen_keeps_data),
-        cmocka_unit_test (test_duplicate_id_refused),
-        cmocka_unit_test (test_schema_version_mismatch),
-        cmocka_unit_test (test_data_dir),
-        cmocka_unit_test (test_map_growth),
+        cmocka_unit_test_setup_teardown (test_batch_commit_and_read, s_setup_store, s_teardown),
+        cmocka_unit_test_setup_teardown (test_append_order, s_setup_store, s_teardown),
+        cmocka_unit_test_setup_teardown (test_abort_leaves_nothing, s_setup_store, s_teardown),
+        cmocka_unit_test_setup_teardown (test_case_states, s_setup_store, s_teardown),
+        cmocka_unit_test_setup_teardown (test_reopen_keeps_data, s_setup_store, s_teardown),
+        cmocka_unit_test_setup_teardown (test_duplicate_id_refused, s_setup_store, s_teardown),
+        cmocka_unit_test_setup_teardown (test_schema_version_mismatch, s_setup_store, s_teardown),
+        cmocka_unit_test_setup_teardown (test_data_dir, s_setup_dir, s_teardown),
+        cmocka_unit_test_setup_teardown (test_map_growth, s_setup_dir, s_teardown),
         cmocka_unit_test (test_u64_keys),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

@@ -15,91 +15,17 @@
 #include <string.h>
 
 #include "unit_support.h"
-#include "log.h"
+#include "worker_test_support.h"
 #include "transfer.h"
 
-static config_t *s_config;
-static worker_context_t *s_context;
-static worker_output_t *s_output;
+#define NOW "2026-09-30 15:00"
 
-static int
-s_setup (void **state)
-{
-    (void) state;
-    log_level = LOG_LEVEL_ERROR;
-    daiban_error_t err = { 0 };
-    s_config = config_new (NULL, &err);
-    s_context = s_config? worker_context_new (s_config, &err): NULL;
-    if (!s_context)
-        fprintf (stderr, "test context: %s\n", err.message);
-    s_output = worker_output_new ();
-    return s_context && s_output? 0: -1;
-}
-
-static int
-s_teardown (void **state)
-{
-    (void) state;
-    worker_output_destroy (&s_output);
-    worker_context_destroy (&s_context);
-    config_destroy (&s_config);
-    return 0;
-}
-
-//  Unix ms of "YYYY-MM-DD HH:MM" CST.
-static int64_t
-s_time (const char *text)
-{
-    date_t date = 0;
-    daiban_error_t err = { 0 };
-    char day [DATE_TEXT_SIZE];
-    snprintf (day, sizeof day, "%.10s", text);
-    if (date_parse (day, &date, &err))
-        fail_msg ("%s", err.message);
-    return date_at_ms (date, atoi (text + 11), atoi (text + 14));
-}
-
-//  The answer, as JSON, to a dispatch of event (type, body) on the case.
-static json_t *
-s_decide_with (const worker_context_t *context, const char *type, const char *body,
-               const char *case_state, const char *now)
-{
-    json_t *dispatch = unit_json ("{'op':'dispatch','lease':11,'agents':{}}");
-    json_t *event = json_object ();
-    json_object_set_new (event, "id", json_string ("x"));
-    json_object_set_new (event, "type", json_string (type));
-    json_object_set_new (event, "case", json_string ("AS-1"));
-    json_object_set_new (event, "source", json_string ("test"));
-    json_object_set_new (event, "body", unit_json (body));
-    json_object_set_new (event, "seq", json_integer (9));
-    json_object_set_new (event, "ts", json_integer (s_time (now)));
-    json_object_set_new (dispatch, "event", event);
-    json_object_set_new (dispatch, "case", case_state? unit_json (case_state): json_null ());
-    json_object_set_new (dispatch, "now", json_integer (s_time (now)));
-
-    unit_value_t message;
-    wire_buffer_t reply;
-    wire_buffer_init (&reply);
-    wire_buffer_init (&message.buffer);
-    msgpack_zone_init (&message.zone, 1024);
-    unit_pack_json (&message.buffer.packer, dispatch);
-    daiban_error_t err = { 0 };
-    if (wire_unpack (message.buffer.buffer.data, message.buffer.buffer.size, &message.zone,
-                     &message.root, &err))
-        fail_msg ("dispatch does not unpack: %s", err.message);
-    if (worker_dispatch_answer (&transfer_role, context, &message.root, s_output, &reply, &err))
-        fail_msg ("no answer: %s", err.message);
-    json_t *answer = unit_bytes_to_json (reply.buffer.data, reply.buffer.size);
-    wire_buffer_release (&reply);
-    unit_value_release (&message);
-    json_decref (dispatch);
-    return answer;
-}
-
+//  The answer to event (type, body) on the case, committed and dispatched at now.
 static json_t *
 s_decide (const char *type, const char *body, const char *case_state, const char *now)
 {
-    return s_decide_with (s_context, type, body, case_state, now);
+    return worker_test_decide (&worker_test_shared, &transfer_role, type, body, case_state, now,
+                               now);
 }
 
 typedef struct {
@@ -110,14 +36,13 @@ typedef struct {
     const char *expect;             //  a subset of the answer (unit_json_matches)
 } transfer_case_t;
 
-#define NOW "2026-09-30 15:00"
-
 static void
 s_run_cases (const transfer_case_t *cases, size_t count)
 {
     for (size_t index = 0; index < count; index++) {
-        json_t *answer = s_decide (cases [index].type, cases [index].body, cases [index].state, NOW);
-        unit_assert_json_matches (cases [index].name, cases [index].expect, answer);
+        const transfer_case_t *row = &cases [index];
+        json_t *answer = s_decide (row->type, row->body, row->state, NOW);
+        unit_assert_json_matches (row->name, row->expect, answer);
         json_decref (answer);
     }
 }
@@ -301,28 +226,28 @@ test_configured_handover_and_window (void **state)
     assert_non_null (config);
     config_set (config, "transfer/handover_ms", "7200000");
     config_set (config, "transfer/window", "项目专区窗口");
-    worker_context_t *context = worker_context_new (config, &err);
-    assert_non_null (context);
+    worker_test_t configured;
+    assert_int_equal (worker_test_setup_with (&configured, config), 0);
     char expect [512];
     snprintf (expect, sizeof expect, "{'emit':[{'type':'item.transferred'},"
               "{'type':'item.submitted','body':{'window':'项目专区窗口'}}],"
-              "'timers':[{'set':{'at':%lld}}]}", (long long) (s_time (NOW) + 7200000));
-    json_t *answer = s_decide_with (context, "case.accepted",
+              "'timers':[{'set':{'at':%lld}}]}", (long long) (worker_test_time (NOW) + 7200000));
+    json_t *answer = worker_test_decide (&configured, &transfer_role, "case.accepted",
         "{'agent':'DB01','items':[],'expected_done':'2026-10-30'}",
-        CASE ("accepted", COUNTY ("S1-01", "waiting", "") "," CITY ("S1-04", "waiting", "")), NOW);
+        CASE ("accepted", COUNTY ("S1-01", "waiting", "") "," CITY ("S1-04", "waiting", "")),
+        NOW, NOW);
     unit_assert_json_matches ("configured", expect, answer);
     json_decref (answer);
 
     config_set (config, "transfer/handover_ms", "soon");
-    answer = s_decide_with (context, "case.accepted",
+    answer = worker_test_decide (&configured, &transfer_role, "case.accepted",
         "{'agent':'DB01','items':[],'expected_done':'2026-10-30'}",
-        CASE ("accepted", COUNTY ("S1-01", "waiting", "")), NOW);
+        CASE ("accepted", COUNTY ("S1-01", "waiting", "")), NOW, NOW);
     unit_assert_json_matches ("bad value", "{'op':'fail'}", answer);
     assert_non_null (strstr (json_string_value (json_object_get (answer, "message")),
                              "transfer/handover_ms"));
     json_decref (answer);
-    worker_context_destroy (&context);
-    config_destroy (&config);
+    worker_test_teardown (&configured);
 }
 
 //  --- Closing (销号, 清零) ---------------------------------------------------
@@ -374,5 +299,5 @@ main (void)
         cmocka_unit_test (test_configured_handover_and_window),
         cmocka_unit_test (test_closing),
     };
-    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+    return cmocka_run_group_tests (tests, worker_test_group_setup, worker_test_group_teardown);
 }
