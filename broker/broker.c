@@ -29,6 +29,7 @@ struct _broker_t {
     config_t *config;
     store_t *store;
     catalog_t *catalog;
+    case_cache_t *cases;        //  the case states of the ingest transaction
     dispatch_t *dispatch;
     outbox_t *outbox;           //  committed this turn, to publish and dispatch
     zsock_t *ingress, *workers, *stream;
@@ -132,9 +133,10 @@ broker_new (config_t *config, daiban_error_t *err)
     ||  !(self->store = store_new (data? data: "./daiban-data", (size_t) map_size, err))
     ||  s_open_sockets (self, config, err)
     ||  !(self->outbox = outbox_new ())
+    ||  !(self->cases = case_cache_new (self->store))
     ||  !(self->dispatch = dispatch_new (self->store, zsock_resolve (self->workers), self->outbox,
                                          config, err))) {
-        if (self->ingress && self->workers && self->stream && !self->outbox)
+        if (self->ingress && self->workers && self->stream && (!self->outbox || !self->cases))
             daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
         broker_destroy (&self);
         return NULL;
@@ -164,6 +166,7 @@ broker_destroy (broker_t **self_p)
     free (self->bodies);
     wire_buffer_release (&self->reply);
     dispatch_destroy (&self->dispatch);
+    case_cache_destroy (&self->cases);
     outbox_destroy (&self->outbox);
     zsock_destroy (&self->ingress);
     zsock_destroy (&self->workers);
@@ -321,7 +324,7 @@ s_ingress_turn (broker_t *self)
         count++;
     }
     if (posts)
-        ingest_commit (self->store, self->pending, count, s_now (self), &self->counters);
+        ingest_commit (self->cases, self->pending, count, s_now (self), &self->counters);
     s_answer (self, count, s_now (self));
     s_collect_posts (self, count);
     for (size_t index = 0; index < count; index++) {

@@ -211,7 +211,8 @@ dispatch_new (store_t *store, void *socket, outbox_t *outbox, config_t *config,
     self->workers = zhashx_new ();
     self->leases = zhashx_new ();
     self->completions = zlistx_new ();
-    if (!self->roles || !self->workers || !self->leases || !self->completions) {
+    self->cases = case_cache_new (store);
+    if (!self->roles || !self->workers || !self->leases || !self->completions || !self->cases) {
         daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
         dispatch_destroy (&self);
         return NULL;
@@ -236,6 +237,7 @@ dispatch_destroy (dispatch_t **self_p)
             dispatch_completion_destroy (&completion);
         zlistx_destroy (&self->completions);
     }
+    case_cache_destroy (&self->cases);
     zhashx_destroy (&self->leases);
     zhashx_destroy (&self->workers);
     zhashx_destroy (&self->roles);

@@ -4,6 +4,7 @@
 #define DAIBAN_DISPATCH_INTERNAL_H
 
 #include <czmq.h>
+#include "case_cache.h"
 #include "dispatch.h"
 #include "role.h"
 #include "timers.h"
@@ -47,6 +48,7 @@ struct _dispatch_t {
     store_t *store;
     void *socket;
     outbox_t *outbox;
+    case_cache_t *cases;            //  the case states of the settle transaction
     zhashx_t *roles;                //  name → role_t, owned
     zhashx_t *workers;              //  identity (hex) → worker_t, owned
     zhashx_t *leases;               //  lease id (decimal) → lease_t, owned

@@ -11,38 +11,6 @@
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 
-//  Reads the case state as the transaction sees it (with this batch's
-//  earlier events applied); *state is NULL for an unknown case.
-static daiban_code_t
-s_load_case (store_t *store, MDB_txn *txn, const char *case_id, case_state_t **state,
-             daiban_error_t *err)
-{
-    MDB_val stored;
-    *state = NULL;
-    daiban_code_t code = store_case_get (store, txn, case_id, &stored, err);
-    if (code == DAIBAN_NOT_FOUND) {
-        daiban_error_clear (err);       //  not an error here: a case being registered
-        return DAIBAN_OK;
-    }
-    if (code)
-        return code;
-    *state = case_state_decode (stored.mv_data, stored.mv_size, err);
-    return *state? DAIBAN_OK: err->code;
-}
-
-static daiban_code_t
-s_store_case (store_t *store, MDB_txn *txn, const case_state_t *state, daiban_error_t *err)
-{
-    wire_buffer_t buffer;
-    wire_buffer_init (&buffer);
-    case_state_pack (state, &buffer.packer);
-    daiban_code_t code = buffer.failed
-        ? daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory")
-        : store_case_put (store, txn, state->case_id, buffer.buffer.data, buffer.buffer.size, err);
-    wire_buffer_release (&buffer);
-    return code;
-}
-
 //  Open cases per agent (meta "load/<agent>"), for the intake role's
 //  choice of agent: an accepted case counts until it is closed.
 static daiban_code_t
@@ -83,39 +51,52 @@ s_track_agent (store_t *store, MDB_txn *txn, const char *agent_before, bool open
 }
 
 static daiban_code_t
-s_apply_and_append (store_t *store, MDB_txn *txn, const envelope_t *event, uint64_t seq,
-                    int64_t ts, uint64_t cause, wire_buffer_t *committed, daiban_error_t *err)
+s_apply_and_append (case_cache_t *cache, const envelope_t *event, uint64_t seq, int64_t ts,
+                    uint64_t cause, wire_buffer_t *committed, daiban_error_t *err)
 {
+    store_t *store = case_cache_store (cache);
+    MDB_txn *txn = case_cache_txn (cache);
     case_state_t *state = NULL;
-    daiban_code_t code = s_load_case (store, txn, event->case_id, &state, err);
+    daiban_code_t code = case_cache_get (cache, event->case_id, &state, err);
     if (code)
         return code;
+    bool registering = state == NULL;
     char *agent_before = state && state->agent? strdup (state->agent): NULL;
     bool open_before = state && state->status != CASE_CLOSED;
-    if (!(code = reducer_apply (&state, event, seq, ts, err))) {
+    //  A refused event leaves the state as it was (the reducer checks
+    //  before it changes anything); a new state is the cache's on success.
+    if ((code = reducer_apply (&state, event, seq, ts, err))) {
+        if (registering)
+            case_state_destroy (&state);
+    }
+    else {
         wire_buffer_clear (committed);
         envelope_pack_committed (event, seq, ts, cause, &committed->packer);
         if (committed->failed)
             code = daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
         if (!code)
+            code = s_track_agent (store, txn, agent_before, open_before, state, err);
+        if (!code)
+            code = case_cache_changed (cache, state, err);
+        else
+        if (registering)
+            case_state_destroy (&state);
+        if (!code)
             code = store_event_append (store, txn, seq, committed->buffer.data,
                                        committed->buffer.size, event->source, event->source_size,
                                        event->id, event->id_size, event->case_id, err);
-        if (!code)
-            code = s_store_case (store, txn, state, err);
-        if (!code)
-            code = s_track_agent (store, txn, agent_before, open_before, state, err);
     }
     free (agent_before);
-    case_state_destroy (&state);
     return code;
 }
 
 daiban_code_t
-ingest_event (store_t *store, MDB_txn *txn, const envelope_t *event, uint64_t seq, int64_t ts,
+ingest_event (case_cache_t *cache, const envelope_t *event, uint64_t seq, int64_t ts,
               uint64_t cause, wire_buffer_t *committed, uint64_t *seq_out, bool *duplicate,
               daiban_error_t *err)
 {
+    store_t *store = case_cache_store (cache);
+    MDB_txn *txn = case_cache_txn (cache);
     *duplicate = false;
     daiban_code_t code = store_event_id_get (store, txn, event->source, event->source_size,
                                              event->id, event->id_size, seq_out, err);
@@ -127,7 +108,7 @@ ingest_event (store_t *store, MDB_txn *txn, const envelope_t *event, uint64_t se
         return code;
     if ((code = event_type_check_body (event->type, event->body, err)))
         return code;
-    if ((code = s_apply_and_append (store, txn, event, seq, ts, cause, committed, err)))
+    if ((code = s_apply_and_append (cache, event, seq, ts, cause, committed, err)))
         return code;
     *seq_out = seq;
     return DAIBAN_OK;
@@ -136,9 +117,9 @@ ingest_event (store_t *store, MDB_txn *txn, const envelope_t *event, uint64_t se
 //  One post, in PROTOCOL.md's order: (decode and envelope are done)
 //  dedupe, body, case state; then the writes.
 static daiban_code_t
-s_ingest_one (store_t *store, MDB_txn *txn, pending_t *post, uint64_t seq, int64_t ts)
+s_ingest_one (case_cache_t *cache, pending_t *post, uint64_t seq, int64_t ts)
 {
-    daiban_code_t code = ingest_event (store, txn, &post->request.event, seq, ts, 0, &post->event,
+    daiban_code_t code = ingest_event (cache, &post->request.event, seq, ts, 0, &post->event,
                                        &post->seq, &post->duplicate, &post->err);
     post->published = code == DAIBAN_OK && !post->duplicate;
     return code;
@@ -153,20 +134,22 @@ s_is_post (const pending_t *pending)
 //  Applies every post in one transaction. Returns DAIBAN_OK with each
 //  post's outcome set, or the storage failure that spoils the batch.
 static daiban_code_t
-s_apply_batch (store_t *store, pending_t *pending, size_t count, int64_t ts,
+s_apply_batch (case_cache_t *cache, pending_t *pending, size_t count, int64_t ts,
                daiban_error_t *err)
 {
+    store_t *store = case_cache_store (cache);
     MDB_txn *txn;
     daiban_code_t code = store_write_begin (store, &txn, err);
     if (code)
         return code;
+    case_cache_begin (cache, txn);
     uint64_t seq = store_last_seq (store);
     for (size_t index = 0; index < count; index++) {
         pending_t *post = &pending [index];
         if (!s_is_post (post))
             continue;
         post->duplicate = post->published = false;
-        code = s_ingest_one (store, txn, post, seq + 1, ts);
+        code = s_ingest_one (cache, post, seq + 1, ts);
         if (code == DAIBAN_RETRY || code == DAIBAN_UNAVAILABLE || code == DAIBAN_INTERNAL) {
             *err = post->err;
             post->err.code = DAIBAN_OK;     //  it will be retried or failed as a batch
@@ -176,18 +159,23 @@ s_apply_batch (store_t *store, pending_t *pending, size_t count, int64_t ts,
         if (post->published)
             seq++;
     }
+    if ((code = case_cache_flush (cache, err))) {
+        store_write_abort (store);
+        return code;
+    }
     return store_write_commit (store, err);
 }
 
 void
-ingest_commit (store_t *store, pending_t *pending, size_t count, int64_t ts,
+ingest_commit (case_cache_t *cache, pending_t *pending, size_t count, int64_t ts,
                broker_counters_t *counters)
 {
+    store_t *store = case_cache_store (cache);
     daiban_error_t err;
     daiban_code_t code;
     //  A full map: grow and run the whole batch again (each post's checks
     //  are deterministic, so the outcome is the same but for the room).
-    while ((code = s_apply_batch (store, pending, count, ts, &err)) == DAIBAN_RETRY) {
+    while ((code = s_apply_batch (cache, pending, count, ts, &err)) == DAIBAN_RETRY) {
         daiban_error_t grow_err;
         if (store_grow (store, &grow_err)) {
             err = grow_err;

@@ -7,24 +7,26 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "case_cache.h"
 #include "pending.h"
 #include "store.h"
 
-//  Applies one event inside the write transaction txn, in PROTOCOL.md's
+//  Applies one event inside the cache's write transaction, in PROTOCOL.md's
 //  order: dedupe by (source, id), body, case state; then appends it at
-//  seq and stores the new case state. On success *seq_out is seq (the
+//  seq and keeps the new case state in the cache (case_cache_flush
+//  writes it before the commit). On success *seq_out is seq (the
 //  event was written, committed holds its bytes) or, when *duplicate,
 //  the seq of the first commit. A refusal (invalid_body, not_found,
 //  conflict) writes nothing; DAIBAN_RETRY and DAIBAN_UNAVAILABLE spoil
 //  the whole transaction.
-daiban_code_t ingest_event (store_t *store, MDB_txn *txn, const envelope_t *event, uint64_t seq,
+daiban_code_t ingest_event (case_cache_t *cache, const envelope_t *event, uint64_t seq,
                             int64_t ts, uint64_t cause, wire_buffer_t *committed,
                             uint64_t *seq_out, bool *duplicate, daiban_error_t *err);
 
 //  Commits the posts among pending[0..count) with commit time ts. Each
 //  post's err, seq, duplicate and event are set. If the storage cannot
 //  commit, every post that would have been written gets `unavailable`.
-void ingest_commit (store_t *store, pending_t *pending, size_t count, int64_t ts,
+void ingest_commit (case_cache_t *cache, pending_t *pending, size_t count, int64_t ts,
                     broker_counters_t *counters);
 
 #endif

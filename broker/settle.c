@@ -96,7 +96,8 @@ s_append (dispatch_t *self, MDB_txn *txn, envelope_t *event, uint64_t *seq, int6
 {
     uint64_t committed;
     bool duplicate;
-    daiban_code_t code = ingest_event (self->store, txn, event, *seq + 1, now, cause,
+    (void) txn;
+    daiban_code_t code = ingest_event (self->cases, event, *seq + 1, now, cause,
                                        &self->event, &committed, &duplicate, err);
     if (code == DAIBAN_RETRY || code == DAIBAN_UNAVAILABLE || code == DAIBAN_INTERNAL)
         return code;
@@ -421,8 +422,11 @@ s_settle_once (dispatch_t *self, int64_t now, timer_due_t *due, size_t *due_coun
     daiban_code_t code = store_write_begin (self->store, &txn, err);
     if (code)
         return code;
+    case_cache_begin (self->cases, txn);
     *due_count = timers_take_due (self->store, txn, now, due, TIMERS_PER_TURN);
     code = s_settle_all (self, txn, now, due, *due_count, err);
+    if (!code)
+        code = case_cache_flush (self->cases, err);
     if (code)
         store_write_abort (self->store);
     else

@@ -105,6 +105,13 @@ static daiban_code_t
 s_materials_supplied (apply_t *apply)
 {
     const msgpack_object *materials = wire_map_get (apply->body, "materials");
+    //  Every item first, so that a refusal changes nothing.
+    for (uint32_t index = 0; index < materials->via.array.size; index++) {
+        apply_t element = *apply;
+        element.body = &materials->via.array.ptr [index];
+        if (!s_body_item (&element, "item"))
+            return apply->err->code;
+    }
     for (uint32_t index = 0; index < materials->via.array.size; index++) {
         apply_t element = *apply;
         element.body = &materials->via.array.ptr [index];

@@ -1,7 +1,10 @@
 /*  reducer: applies one event to a case state — the rules of PROTOCOL.md
     on what a case allows. Pure: no I/O, no clock (the commit ts is given).
-    A refused event leaves a usable error and a state the caller throws
-    away: the broker applies to a fresh copy and stores it only on success. */
+    A refused event (invalid_body, not_found, conflict) leaves the state
+    exactly as it was: every rule checks before it changes anything, so
+    the broker applies the events of a batch to one decoded state. Only
+    running out of memory can leave a change half made; the broker then
+    throws the whole transaction away. */
 #ifndef DAIBAN_REDUCER_H
 #define DAIBAN_REDUCER_H
 

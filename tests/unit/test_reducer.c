@@ -213,6 +213,7 @@ s_run_rows (const row_t *rows, size_t count)
         case_state_t *state = s_story_state (row->steps);
         s_apply_extra (&state, row->extra, 50);
         const char *body = row->body? row->body: s_body (row->type);
+        json_t *before = state? s_state_json (state): NULL;
         daiban_error_t err;
         daiban_code_t code = s_apply (&state, row->type, body, ROW_SEQ, ROW_TS, &err);
         char label [200];
@@ -222,6 +223,15 @@ s_run_rows (const row_t *rows, size_t count)
                       daiban_error_code_name (code), err.message);
         if (code && !strstr (err.message, row->expect))
             fail_msg ("%s: message \"%s\" lacks \"%s\"", label, err.message, row->expect);
+        //  A refusal changes nothing: the broker keeps applying the rest
+        //  of a batch to the same state.
+        if (code && before) {
+            json_t *after = s_state_json (state);
+            if (!json_equal (before, after))
+                fail_msg ("%s: the refused event changed the state", label);
+            json_decref (after);
+        }
+        json_decref (before);
         if (!code) {
             json_t *actual = s_state_json (state);
             unit_assert_json_matches (label, row->expect, actual);
@@ -478,6 +488,10 @@ test_refusals (void **state)
         //  Items the case does not have.
         { RELEASED, NULL, "item.approved",
           "{'item':'X99','result':{'number':'N','kind':'license','electronic':true}}",
+          DAIBAN_CONFLICT, "X99" },
+        //  A known item first, an unknown one after: refused as a whole.
+        { RELEASED, NULL, "case.materials_supplied",
+          "{'materials':[{'item':'A01','name':'补充说明'},{'item':'X99','name':'m'}]}",
           DAIBAN_CONFLICT, "X99" },
         { RELEASED, NULL, "case.materials_supplied", "{'materials':[{'item':'X99','name':'m'}]}",
           DAIBAN_CONFLICT, "X99" },
