@@ -2,9 +2,13 @@
 
     One turn of the loop (the Redis "before sleep" pattern, STYLE.md):
     drain every request waiting on ingress (up to batch_max), commit all
-    posts of the turn in one write transaction (ingest.c), then answer
-    every request in arrival order and publish the new events in seq
-    order. Nothing is answered or published before its commit returns. */
+    posts of the turn in one write transaction (ingest.c), answer every
+    request in arrival order, commit the workers' outcomes and due timers
+    (dispatch.h). Replies and published events wait until the commit they
+    report is durable (store.h): the next turn's commit makes it so, or,
+    when nothing more is waiting, a sync at the end of the turn. So under
+    load a commit costs one flush, and nothing is answered or published
+    that a power loss could take back. */
 #include "broker.h"
 
 #include <czmq.h>
@@ -18,6 +22,7 @@
 #include "log.h"
 #include "pending.h"
 #include "query.h"
+#include "replies.h"
 #include "store.h"
 
 //  Frames over this size are dropped by the transport (PROTOCOL.md); the
@@ -31,7 +36,8 @@ struct _broker_t {
     catalog_t *catalog;
     case_cache_t *cases;        //  the case states of the ingest transaction
     dispatch_t *dispatch;
-    outbox_t *outbox;           //  committed this turn, to publish and dispatch
+    outbox_t *outbox;           //  committed, to publish and dispatch once durable
+    replies_t *replies;         //  answers waiting for their commit to be durable
     zsock_t *ingress, *workers, *stream;
     pending_t *pending;
     zmq_msg_t *bodies;          //  the request frames of the turn
@@ -133,10 +139,11 @@ broker_new (config_t *config, daiban_error_t *err)
     ||  !(self->store = store_new (data? data: "./daiban-data", (size_t) map_size, err))
     ||  s_open_sockets (self, config, err)
     ||  !(self->outbox = outbox_new ())
+    ||  !(self->replies = replies_new ())
     ||  !(self->cases = case_cache_new (self->store))
     ||  !(self->dispatch = dispatch_new (self->store, zsock_resolve (self->workers), self->outbox,
                                          config, err))) {
-        if (self->ingress && self->workers && self->stream && (!self->outbox || !self->cases))
+        if (self->ingress && self->workers && self->stream && (!self->outbox || !self->cases || !self->replies))
             daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
         broker_destroy (&self);
         return NULL;
@@ -168,6 +175,7 @@ broker_destroy (broker_t **self_p)
     dispatch_destroy (&self->dispatch);
     case_cache_destroy (&self->cases);
     outbox_destroy (&self->outbox);
+    replies_destroy (&self->replies);
     zsock_destroy (&self->ingress);
     zsock_destroy (&self->workers);
     zsock_destroy (&self->stream);
@@ -218,22 +226,6 @@ s_receive (void *socket, pending_t *pending, zmq_msg_t *body)
 }
 
 static void
-s_send_reply (void *socket, pending_t *pending, const wire_buffer_t *reply)
-{
-    //  Never blocks: a client that vanished or stopped reading loses its
-    //  replies (ROUTER drops them), it does not stall everyone else.
-    zmq_msg_t identity;
-    zmq_msg_init (&identity);
-    zmq_msg_copy (&identity, &pending->identity);
-    if (zmq_msg_send (&identity, socket, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close (&identity);
-        return;
-    }
-    zmq_send (socket, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send (socket, reply->buffer.data, reply->buffer.size, ZMQ_DONTWAIT);
-}
-
-static void
 s_pack_post_reply (const pending_t *post, wire_buffer_t *reply)
 {
     request_pack_ok (&reply->packer, post->request.rid, 2);
@@ -274,7 +266,13 @@ s_answer (broker_t *self, size_t count, int64_t now)
                        pending->err.message);
             request_pack_error (&reply->packer, pending->request.rid, &pending->err);
         }
-        s_send_reply (zsock_resolve (self->ingress), pending, reply);
+        //  Everything this reply may show is committed by now; it goes
+        //  out once that is durable.
+        if (reply->failed
+        ||  !replies_hold (self->replies, zmq_msg_data (&pending->identity),
+                           zmq_msg_size (&pending->identity), reply->buffer.data,
+                           reply->buffer.size, store_committed (self->store)))
+            log_error ("out of memory: a reply is lost (the client times out)");
     }
     store_read_end (self->store, &context.txn);
 }
@@ -289,26 +287,41 @@ s_collect_posts (broker_t *self, size_t count)
             continue;
         if (!outbox_add (self->outbox, post->seq, post->request.event.type->name,
                          post->request.event.case_id, post->event.buffer.data,
-                         post->event.buffer.size))
+                         post->event.buffer.size, store_committed (self->store)))
             log_error ("out of memory: event %llu not published (it is committed: see history)",
                        (unsigned long long) post->seq);
     }
 }
 
-//  Every event committed this turn goes out on the stream, in seq order,
-//  and into the queues of the roles that subscribed to its type.
+//  What is durable now goes out: the held replies, then the committed
+//  events on the stream, in seq order, and into the queues of the roles
+//  that subscribed to their types.
 static void
-s_publish (broker_t *self)
+s_release (broker_t *self)
 {
+    uint64_t durable = store_durable (self->store);
+    replies_release (self->replies, zsock_resolve (self->ingress), durable);
     void *stream = zsock_resolve (self->stream);
-    for (size_t index = 0; index < outbox_size (self->outbox); index++) {
+    size_t ready = outbox_ready (self->outbox, durable);
+    for (size_t index = 0; index < ready; index++) {
         const outbox_entry_t *entry = outbox_at (self->outbox, index);
         zmq_send (stream, entry->type, strlen (entry->type), ZMQ_SNDMORE | ZMQ_DONTWAIT);
         zmq_send (stream, entry->data, entry->size, ZMQ_DONTWAIT);
         self->counters.published++;
     }
-    dispatch_feed (self->dispatch, 0);
-    outbox_clear (self->outbox);
+    dispatch_feed (self->dispatch, ready);
+    outbox_drop (self->outbox, ready);
+}
+
+//  Nothing more is waiting to be committed: flush the last commit rather
+//  than keep its replies for the next one.
+static void
+s_sync (broker_t *self)
+{
+    daiban_error_t err;
+    if (store_durable (self->store) != store_committed (self->store)
+    &&  store_sync (self->store, &err))
+        log_error ("%s (replies wait for the next commit)", err.message);
 }
 
 static void
@@ -363,8 +376,12 @@ broker_run (broker_t *self, int stop_fd)
     };
     //  Each turn: receive, commit, answer, publish, dispatch (STYLE.md).
     while (!(items [3].revents & ZMQ_POLLIN)) {
-        long timeout = (long) dispatch_timeout (self->dispatch, s_now (self), zclock_mono ());
-        if (zmq_poll (items, 4, timeout) < 0) {
+        bool waiting = store_durable (self->store) != store_committed (self->store);
+        long timeout = waiting? 0: (long) dispatch_timeout (self->dispatch, s_now (self),
+                                                            zclock_mono ());
+        uint64_t committed = store_committed (self->store);
+        int ready = zmq_poll (items, 4, timeout);
+        if (ready < 0) {
             if (zmq_errno () == EINTR)
                 continue;
             log_error ("poll: %s", zmq_strerror (zmq_errno ()));
@@ -377,9 +394,15 @@ broker_run (broker_t *self, int stop_fd)
         if (items [2].revents & ZMQ_POLLIN)
             s_drain_subscriptions (self);
         dispatch_settle (self->dispatch, s_now (self), zclock_mono ());
-        s_publish (self);
+        //  Held replies wait for the next commit only while there is one:
+        //  a turn with nothing to commit (idle, or only reads) syncs.
+        if (ready == 0 || store_committed (self->store) == committed)
+            s_sync (self);
+        s_release (self);
         dispatch_send (self->dispatch, s_now (self), zclock_mono ());
     }
+    s_sync (self);
+    s_release (self);
     log_info ("interrupted: stopping at seq %llu", (unsigned long long) store_last_seq (self->store));
     return 0;
 }

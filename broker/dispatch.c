@@ -70,11 +70,11 @@ dispatch_fill (dispatch_t *self, role_t *role)
 }
 
 void
-dispatch_feed (dispatch_t *self, size_t from)
+dispatch_feed (dispatch_t *self, size_t count)
 {
     for (role_t *role = (role_t *) zhashx_first (self->roles); role;
          role = (role_t *) zhashx_next (self->roles)) {
-        for (size_t index = from; index < outbox_size (self->outbox); index++) {
+        for (size_t index = 0; index < count; index++) {
             const outbox_entry_t *entry = outbox_at (self->outbox, index);
             if (role->scanned != entry->seq - 1 || role->jobs >= DISPATCH_WINDOW)
                 break;      //  behind: s_fill reads it from the log

@@ -31,8 +31,8 @@ void dispatch_receive (dispatch_t *self, int64_t mono);
 //  clock); the new events go to the outbox. Returns false when the
 //  storage refused the transaction.
 bool dispatch_settle (dispatch_t *self, int64_t now, int64_t mono);
-//  Queues outbox entries [from, size) for the roles that want them.
-void dispatch_feed (dispatch_t *self, size_t from);
+//  Queues the first count outbox entries for the roles that want them.
+void dispatch_feed (dispatch_t *self, size_t count);
 //  Hands ready jobs to workers and sends heartbeats.
 void dispatch_send (dispatch_t *self, int64_t now, int64_t mono);
 //  Milliseconds until dispatch needs the loop again (-1: not before an

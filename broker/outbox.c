@@ -30,7 +30,7 @@ outbox_destroy (outbox_t **self_p)
 
 bool
 outbox_add (outbox_t *self, uint64_t seq, const char *type, const char *case_id,
-            const void *data, size_t size)
+            const void *data, size_t size, uint64_t after)
 {
     if (self->count == self->capacity) {
         size_t capacity = self->capacity? self->capacity * 2: 64;
@@ -48,6 +48,7 @@ outbox_add (outbox_t *self, uint64_t seq, const char *type, const char *case_id,
     memcpy (entry->data, data, size);
     entry->size = size;
     entry->seq = seq;
+    entry->after = after;
     snprintf (entry->type, sizeof entry->type, "%s", type);
     snprintf (entry->case_id, sizeof entry->case_id, "%s", case_id);
     self->count++;
@@ -71,6 +72,24 @@ const outbox_entry_t *
 outbox_at (outbox_t *self, size_t index)
 {
     return index < self->count? &self->entries [index]: NULL;
+}
+
+size_t
+outbox_ready (outbox_t *self, uint64_t durable)
+{
+    size_t count = 0;
+    while (count < self->count && self->entries [count].after <= durable)
+        count++;
+    return count;
+}
+
+void
+outbox_drop (outbox_t *self, size_t count)
+{
+    for (size_t index = 0; index < count; index++)
+        free (self->entries [index].data);
+    memmove (self->entries, self->entries + count, (self->count - count) * sizeof (outbox_entry_t));
+    self->count -= count;
 }
 
 void

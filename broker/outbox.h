@@ -1,6 +1,6 @@
-/*  outbox: the events committed in one turn, in seq order, waiting to be
-    published on the stream and queued for the worker roles — both only
-    after their commit returned. */
+/*  outbox: committed events, in seq order, waiting to be published on
+    the stream and queued for the worker roles — both only once the commit
+    that wrote them is durable (store_durable). */
 #ifndef DAIBAN_OUTBOX_H
 #define DAIBAN_OUTBOX_H
 
@@ -11,6 +11,7 @@
 
 typedef struct {
     uint64_t seq;
+    uint64_t after;             //  the commit that must be durable first
     char type [48];
     char case_id [ENVELOPE_CASE_MAX + 1];
     void *data;
@@ -24,7 +25,11 @@ void outbox_destroy (outbox_t **self_p);
 
 //  Adds a copy of a committed event; false when out of memory.
 bool outbox_add (outbox_t *self, uint64_t seq, const char *type, const char *case_id,
-                 const void *data, size_t size);
+                 const void *data, size_t size, uint64_t after);
+//  How many entries from the front have their commit durable.
+size_t outbox_ready (outbox_t *self, uint64_t durable);
+//  Forgets the first count entries (published).
+void outbox_drop (outbox_t *self, size_t count);
 //  Drops entries from index on (a transaction that did not commit).
 void outbox_truncate (outbox_t *self, size_t count);
 size_t outbox_size (outbox_t *self);

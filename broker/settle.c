@@ -110,7 +110,8 @@ s_append (dispatch_t *self, MDB_txn *txn, envelope_t *event, uint64_t *seq, int6
     if (!duplicate) {
         *seq += 1;
         if (!outbox_add (self->outbox, *seq, event->type->name, event->case_id,
-                         self->event.buffer.data, self->event.buffer.size))
+                         self->event.buffer.data, self->event.buffer.size,
+                         store_write_id (self->store)))
             return daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
     }
     return DAIBAN_OK;

@@ -25,6 +25,8 @@ struct _store_t {
     uint64_t last_seq;          //  committed
     uint64_t pending_seq;       //  appended in the open write transaction
     size_t map_size;
+    uint64_t committed;         //  txn id of the last commit
+    uint64_t durable;           //  txn id up to which commits survive power loss
 };
 
 //  Maps an LMDB return code: a full map asks the caller to grow and retry;
@@ -141,7 +143,7 @@ store_new (const char *dir, size_t map_size, daiban_error_t *err)
     if (!rc)
         rc = mdb_env_set_mapsize (self->env, map_size);
     if (!rc)
-        rc = mdb_env_open (self->env, dir, MDB_NOTLS, 0644);
+        rc = mdb_env_open (self->env, dir, MDB_NOTLS | MDB_NOMETASYNC, 0644);
     if (rc) {
         daiban_error_set (err, DAIBAN_UNAVAILABLE, "data directory %s: %s", dir, mdb_strerror (rc));
         store_destroy (&self);
@@ -151,8 +153,11 @@ store_new (const char *dir, size_t map_size, daiban_error_t *err)
     MDB_envinfo info;
     if (mdb_env_info (self->env, &info) == 0 && info.me_mapsize > self->map_size)
         self->map_size = info.me_mapsize;
-    if (s_open_databases (self, err))
+    if (s_open_databases (self, err) || store_sync (self, err))
         store_destroy (&self);
+    else
+    if (mdb_env_info (self->env, &info) == 0)
+        self->committed = self->durable = info.me_last_txnid;
     return self;
 }
 
@@ -204,11 +209,48 @@ store_write_begin (store_t *self, MDB_txn **txn, daiban_error_t *err)
 daiban_code_t
 store_write_commit (store_t *self, daiban_error_t *err)
 {
+    uint64_t id = mdb_txn_id (self->write);
     int rc = mdb_txn_commit (self->write);
     self->write = NULL;
     if (rc)
         return s_error (rc, "commit", err);
     self->last_seq = self->pending_seq;
+    //  A transaction that changed nothing writes nothing, syncs nothing.
+    MDB_envinfo info;
+    if (mdb_env_info (self->env, &info) == 0 && info.me_last_txnid == id) {
+        self->durable = self->committed;    //  its meta went out with our data
+        self->committed = id;
+    }
+    return DAIBAN_OK;
+}
+
+uint64_t
+store_write_id (store_t *self)
+{
+    return self->write? mdb_txn_id (self->write): self->committed + 1;
+}
+
+uint64_t
+store_committed (store_t *self)
+{
+    return self->committed;
+}
+
+uint64_t
+store_durable (store_t *self)
+{
+    return self->durable;
+}
+
+daiban_code_t
+store_sync (store_t *self, daiban_error_t *err)
+{
+    if (self->durable == self->committed && self->committed)
+        return DAIBAN_OK;
+    int rc = mdb_env_sync (self->env, 1);
+    if (rc)
+        return s_error (rc, "sync", err);
+    self->durable = self->committed;
     return DAIBAN_OK;
 }
 

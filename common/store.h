@@ -1,10 +1,16 @@
 /*  store: the broker's LMDB environment (DESIGN.md, Storage). One writer
     (the broker's thread): store_write_begin opens the write transaction
-    that a whole batch of events shares, store_write_commit makes it
-    durable (LMDB syncs on commit; MDB_NOSYNC is never set), and only then
-    may the caller reply. When the map is full a call returns DAIBAN_RETRY:
-    the caller aborts, calls store_grow, and runs the batch again.
-    Read transactions are short: begin, look, end. */
+    that a whole batch of events shares, store_write_commit writes it.
+    Durability is an ordering, as in LMDB itself: a commit flushes its
+    data pages (fdatasync), then writes its meta page. The environment
+    runs with MDB_NOMETASYNC, so that meta page is flushed by the next
+    commit's fdatasync or by store_sync — never skipped: a transaction is
+    durable once a later commit or a sync returned (store_durable), and
+    the broker answers and publishes only then. Under load each commit
+    thus costs one flush instead of two; an idle broker syncs at once.
+    When the map is full a call returns DAIBAN_RETRY: the caller aborts,
+    calls store_grow, and runs the batch again. Read transactions are
+    short: begin, look, end. */
 #ifndef DAIBAN_STORE_H
 #define DAIBAN_STORE_H
 
@@ -48,6 +54,15 @@ size_t store_map_size (store_t *self);
 //  The write transaction: one at a time.
 daiban_code_t store_write_begin (store_t *self, MDB_txn **txn, daiban_error_t *err);
 daiban_code_t store_write_commit (store_t *self, daiban_error_t *err);
+//  The id the open write transaction will have once committed: a tag for
+//  what must wait until it is durable.
+uint64_t store_write_id (store_t *self);
+//  The id of the last commit, and of the last one that survives a power
+//  loss (every transaction with an id up to it does).
+uint64_t store_committed (store_t *self);
+uint64_t store_durable (store_t *self);
+//  Flushes what is committed but not yet durable (the last meta page).
+daiban_code_t store_sync (store_t *self, daiban_error_t *err);
 void store_write_abort (store_t *self);
 //  Doubles the map; call with no transaction open.
 daiban_code_t store_grow (store_t *self, daiban_error_t *err);
