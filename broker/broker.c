@@ -56,8 +56,10 @@ s_now (broker_t *self)
     return self->test_clock? self->test_now: zclock_time ();
 }
 
+//  Options first: a listener copies them when it binds, and every
+//  connection it accepts later gets that copy.
 static zsock_t *
-s_bind (int type, const char *name, const char *endpoint, daiban_error_t *err)
+s_bind (int type, const char *name, const char *endpoint, int hwm, daiban_error_t *err)
 {
     zsock_t *socket = zsock_new (type);
     if (!socket) {
@@ -65,6 +67,8 @@ s_bind (int type, const char *name, const char *endpoint, daiban_error_t *err)
         return NULL;
     }
     zsock_set_maxmsgsize (socket, TRANSPORT_MAX_FRAME);
+    zsock_set_sndhwm (socket, hwm);
+    zsock_set_rcvhwm (socket, hwm);
     if (!endpoint || zsock_bind (socket, "%s", endpoint) < 0) {
         daiban_error_set (err, DAIBAN_UNAVAILABLE, "cannot bind %s endpoint %s: %s", name,
                           endpoint? endpoint: "(none)", strerror (zmq_errno ()));
@@ -105,21 +109,19 @@ s_open_sockets (broker_t *self, config_t *config, daiban_error_t *err)
 {
     int64_t stream_hwm;
     config_get_int (config, "broker/stream_hwm", &stream_hwm, err);
-    self->ingress = s_bind (ZMQ_ROUTER, "ingress", config_get (config, "broker/ingress"), err);
-    if (!self->ingress)
-        return err->code;
     //  Room for pipelining clients: a reply over the high-water mark of a
     //  client that does not read is dropped, never waited for.
-    zsock_set_sndhwm (self->ingress, INGRESS_HWM);
-    zsock_set_rcvhwm (self->ingress, INGRESS_HWM);
-    self->workers = s_bind (ZMQ_ROUTER, "workers", config_get (config, "broker/workers"), err);
+    self->ingress = s_bind (ZMQ_ROUTER, "ingress", config_get (config, "broker/ingress"),
+                            INGRESS_HWM, err);
+    if (!self->ingress)
+        return err->code;
+    self->workers = s_bind (ZMQ_ROUTER, "workers", config_get (config, "broker/workers"),
+                            INGRESS_HWM, err);
     if (!self->workers)
         return err->code;
-    self->stream = s_bind (ZMQ_XPUB, "stream", config_get (config, "broker/stream"), err);
-    if (!self->stream)
-        return err->code;
-    zsock_set_sndhwm (self->stream, (int) stream_hwm);
-    return DAIBAN_OK;
+    self->stream = s_bind (ZMQ_XPUB, "stream", config_get (config, "broker/stream"),
+                           (int) stream_hwm, err);
+    return self->stream? DAIBAN_OK: err->code;
 }
 
 broker_t *
