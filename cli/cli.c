@@ -173,6 +173,25 @@ cli_call (cli_t *self, json_t *request, json_t **reply)
 }
 
 int
+cli_call_field (cli_t *self, json_t *request, const char *field, json_type type,
+                json_t **value)
+{
+    json_t *reply = NULL;
+    *value = NULL;
+    int code = cli_call (self, request, &reply);
+    if (code != CLI_EXIT_OK)
+        return code;
+    json_t *found = json_object_get (reply, field);
+    if (found && json_typeof (found) == type)
+        *value = json_incref (found);
+    json_decref (reply);
+    if (*value)
+        return CLI_EXIT_OK;
+    fprintf (stderr, "daibanctl: the broker's reply holds no %s\n", field);
+    return CLI_EXIT_BROKER_ERROR;
+}
+
+int
 cli_call_raw (cli_t *self, json_t *request, json_t **reply)
 {
     return s_call (self, request, false, reply);

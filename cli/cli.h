@@ -42,6 +42,11 @@ int cli_timeout (cli_t *self);
 //  code (*reply is then NULL).
 int cli_call (cli_t *self, json_t *request, json_t **reply);
 
+//  cli_call, then the reply's field, which must have the given JSON type:
+//  *value is a new reference; a reply without it is an error, printed.
+int cli_call_field (cli_t *self, json_t *request, const char *field, json_type type,
+                    json_t **value);
+
 //  Like cli_call, but the request is sent exactly as given and any
 //  reply is returned, "ok" or not; the exit code says which. A failure
 //  reply is not printed (cli_report does that); a missing reply is.

@@ -28,17 +28,11 @@ cmd_deadletters (cli_t *cli, int argc, char **argv)
         json_decref (request), request = NULL;
     if (!request)
         return cli_usage_error ("--role must be UTF-8 text");
-    json_t *reply = NULL;
-    int code = cli_call (cli, request, &reply);
+    json_t *deadletters = NULL;
+    int code = cli_call_field (cli, request, "deadletters", JSON_ARRAY, &deadletters);
     json_decref (request);
     if (code != CLI_EXIT_OK)
         return code;
-    json_t *deadletters = json_object_get (reply, "deadletters");
-    if (!json_is_array (deadletters)) {
-        json_decref (reply);
-        fprintf (stderr, "daibanctl: the broker's deadletters reply holds no list\n");
-        return CLI_EXIT_BROKER_ERROR;
-    }
     size_t index;
     json_t *deadletter;
     json_array_foreach (deadletters, index, deadletter) {
@@ -47,7 +41,7 @@ cmd_deadletters (cli_t *cli, int argc, char **argv)
         else
             format_deadletter (stdout, deadletter);
     }
-    json_decref (reply);
+    json_decref (deadletters);
     return cli_flush ();
 }
 

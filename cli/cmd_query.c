@@ -22,18 +22,9 @@ s_fetch_case (cli_t *cli, const char *case_id, int *code)
         *code = cli_usage_error ("the case id must be UTF-8 text");
         return NULL;
     }
-    json_t *reply = NULL;
-    *code = cli_call (cli, request, &reply);
+    json_t *state = NULL;
+    *code = cli_call_field (cli, request, "case", JSON_OBJECT, &state);
     json_decref (request);
-    if (*code != CLI_EXIT_OK)
-        return NULL;
-    json_t *state = json_incref (json_object_get (reply, "case"));
-    json_decref (reply);
-    if (!json_is_object (state)) {
-        json_decref (state);
-        fprintf (stderr, "daibanctl: the broker's case reply holds no case state\n");
-        *code = CLI_EXIT_BROKER_ERROR;
-    }
     return state;
 }
 
@@ -100,18 +91,9 @@ s_fetch_cases (cli_t *cli, const char *status, bool overdue, int64_t limit, int 
         json_object_set_new (request, "overdue", json_true ());
     if (limit >= 0)
         json_object_set_new (request, "limit", json_integer (limit));
-    json_t *reply = NULL;
-    *code = cli_call (cli, request, &reply);
+    json_t *cases = NULL;
+    *code = cli_call_field (cli, request, "cases", JSON_ARRAY, &cases);
     json_decref (request);
-    if (*code != CLI_EXIT_OK)
-        return NULL;
-    json_t *cases = json_incref (json_object_get (reply, "cases"));
-    json_decref (reply);
-    if (!json_is_array (cases)) {
-        json_decref (cases);
-        fprintf (stderr, "daibanctl: the broker's cases reply holds no list\n");
-        *code = CLI_EXIT_BROKER_ERROR;
-    }
     return cases;
 }
 
