@@ -157,6 +157,43 @@ def post_request(ev, rid=None):
 # ---------------------------------------------------------------------------
 # broker process
 
+def start_process(args, log_path, banner, ready_line, timeout, name, log_tail, kill,
+                  preexec=None):
+    """Starts one of daiban's processes with stderr drained into log_path by
+    a thread (so the pipe never fills) and waits for its ready line;
+    returns (process, drain thread). Fails with the log's tail when the
+    process exits or stays silent past timeout."""
+    ready = threading.Event()
+    log = open(log_path, "a", encoding="utf-8", errors="replace")
+    log.write("%s: %s\n" % (banner, " ".join(args)))
+    log.flush()
+    process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log,
+                               stderr=subprocess.PIPE, preexec_fn=preexec)
+
+    def drain(stream, log, ready):
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", errors="replace")
+            log.write(line)
+            log.flush()
+            if line.strip().endswith(ready_line):
+                ready.set()
+        stream.close()
+        log.close()
+
+    thread = threading.Thread(target=drain, args=(process.stderr, log, ready), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not ready.wait(0.02):
+        if process.poll() is not None:
+            thread.join(2)
+            raise AssertionError("%s exited with %d before ready:\n%s"
+                                 % (name, process.returncode, log_tail()))
+        if time.monotonic() > deadline:
+            kill()
+            raise AssertionError("%s not ready after %.0f s:\n%s" % (name, timeout, log_tail()))
+    return process, thread
+
+
 class Broker:
     """One daiban-broker process on free ports with its own data directory.
     stderr is drained into <tmp>/broker.log by a thread, so the pipe never
@@ -197,37 +234,9 @@ class Broker:
     def start(self, timeout=READY_TIMEOUT):
         assert self.process is None or self.process.poll() is not None, "already running"
         self.starts += 1
-        ready = threading.Event()
-        log = open(self.log_path, "a", encoding="utf-8", errors="replace")
-        log.write("=== start %d: %s\n" % (self.starts, " ".join(self.args())))
-        log.flush()
-        self.process = subprocess.Popen(self.args(), stdin=subprocess.DEVNULL,
-                                        stdout=log, stderr=subprocess.PIPE,
-                                        preexec_fn=self.preexec)
-
-        def drain(stream, log, ready):
-            for raw in iter(stream.readline, b""):
-                line = raw.decode("utf-8", errors="replace")
-                log.write(line)
-                log.flush()
-                if line.strip().endswith(READY_LINE):
-                    ready.set()
-            stream.close()
-            log.close()
-
-        self._drain = threading.Thread(target=drain, args=(self.process.stderr, log, ready),
-                                       daemon=True)
-        self._drain.start()
-        deadline = time.monotonic() + timeout
-        while not ready.wait(0.02):
-            if self.process.poll() is not None:
-                self._drain.join(2)
-                raise AssertionError("broker exited with %d before ready:\n%s"
-                                     % (self.process.returncode, self.log_tail()))
-            if time.monotonic() > deadline:
-                self.kill()
-                raise AssertionError("broker not ready after %.0f s:\n%s"
-                                     % (timeout, self.log_tail()))
+        self.process, self._drain = start_process(
+            self.args(), self.log_path, "=== start %d" % self.starts, READY_LINE, timeout,
+            "broker", self.log_tail, self.kill, preexec=self.preexec)
         return self
 
     @property

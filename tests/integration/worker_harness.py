@@ -24,7 +24,7 @@ import time
 import zmq
 
 from daiban_harness import (RECV_TIMEOUT, SOURCE_DIR, event, executable, free_endpoint, pack,
-                            unpack)
+                            start_process, unpack)
 
 WORKER_READY_TIMEOUT = 15.0     # seconds to print "daiban-ROLE ready"
 WORKER_STOP_TIMEOUT = 15.0      # seconds to exit after SIGTERM
@@ -110,37 +110,9 @@ class Worker:
 
     def start(self, timeout=WORKER_READY_TIMEOUT):
         assert not self.alive(), "already running"
-        ready = threading.Event()
-        ready_line = "daiban-%s ready" % self.role
-        log = open(self.log_path, "a", encoding="utf-8", errors="replace")
-        log.write("=== start: %s\n" % " ".join(self.args()))
-        log.flush()
-        self.process = subprocess.Popen(self.args(), stdin=subprocess.DEVNULL,
-                                        stdout=log, stderr=subprocess.PIPE)
-
-        def drain(stream, log, ready):
-            for raw in iter(stream.readline, b""):
-                line = raw.decode("utf-8", errors="replace")
-                log.write(line)
-                log.flush()
-                if line.strip() == ready_line:
-                    ready.set()
-            stream.close()
-            log.close()
-
-        self._drain = threading.Thread(target=drain, args=(self.process.stderr, log, ready),
-                                       daemon=True)
-        self._drain.start()
-        deadline = time.monotonic() + timeout
-        while not ready.wait(0.02):
-            if self.process.poll() is not None:
-                self._drain.join(2)
-                raise AssertionError("daiban-%s exited with %d before ready:\n%s"
-                                     % (self.role, self.process.returncode, self.log_tail()))
-            if time.monotonic() > deadline:
-                self.kill()
-                raise AssertionError("daiban-%s not ready after %.0f s:\n%s"
-                                     % (self.role, timeout, self.log_tail()))
+        self.process, self._drain = start_process(
+            self.args(), self.log_path, "=== start", "daiban-%s ready" % self.role, timeout,
+            "daiban-" + self.role, self.log_tail, self.kill)
         return self
 
     @property
