@@ -86,6 +86,8 @@ outbox_ready (outbox_t *self, uint64_t durable)
 void
 outbox_drop (outbox_t *self, size_t count)
 {
+    if (count == 0)
+        return;
     for (size_t index = 0; index < count; index++)
         free (self->entries [index].data);
     memmove (self->entries, self->entries + count, (self->count - count) * sizeof (outbox_entry_t));

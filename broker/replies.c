@@ -39,7 +39,7 @@ bool
 replies_hold (replies_t *self, const void *identity, size_t identity_size, const void *reply,
               size_t reply_size, uint64_t after)
 {
-    if (self->count == self->capacity) {
+    if (self->count == self->capacity && self->first > 0) {
         //  Released replies leave room at the front: reuse it first.
         memmove (self->held, self->held + self->first, (self->count - self->first) * sizeof (held_t));
         self->count -= self->first;
