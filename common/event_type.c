@@ -136,52 +136,82 @@ s_is_date (const msgpack_object *value)
     return wire_str_copy (value, text, sizeof text) && date_parse (text, &date, NULL) == DAIBAN_OK;
 }
 
-static bool
-s_is_text (const msgpack_object *value)
+//  Where a value sits in the body, kept as a chain on the stack and
+//  written out only for an error message: checking a valid body (the
+//  common case, on the ingest path) formats nothing.
+typedef struct path {
+    const struct path *parent;
+    const char *name;           //  a key, or NULL for a list element
+    size_t name_size;
+    uint32_t index;
+} path_t;
+
+static size_t
+s_path_render (const path_t *path, char *buffer, size_t size)
 {
-    return wire_is_str (value) && wire_utf8_valid (value->via.str.ptr, value->via.str.size);
+    size_t used = path->parent? s_path_render (path->parent, buffer, size): 0;
+    if (used >= size)
+        return used;
+    //  A long key is cut at a character boundary: messages stay UTF-8.
+    size_t shown = path->name_size < 40? path->name_size: 40;
+    while (path->name && shown < path->name_size && shown > 0
+       &&  ((unsigned char) path->name [shown] & 0xc0) == 0x80)
+        shown--;
+    int written = path->name
+        ? snprintf (buffer + used, size - used, ".%.*s", (int) shown, path->name)
+        : snprintf (buffer + used, size - used, "[%u]", path->index);
+    return written < 0? used: used + (size_t) written;
+}
+
+static daiban_code_t
+s_invalid (const path_t *path, const char *problem, daiban_error_t *err)
+{
+    char where [200] = "";
+    if (path)
+        s_path_render (path, where, sizeof where);
+    return daiban_error_set (err, DAIBAN_INVALID_BODY, "body%s: %s", where, problem);
 }
 
 static daiban_code_t s_check_fields (const body_field_t *fields, const msgpack_object *map,
-                                     const char *path, daiban_error_t *err);
+                                     const path_t *path, daiban_error_t *err);
 
 static daiban_code_t
-s_check_choice (const body_field_t *field, const msgpack_object *value, const char *path,
+s_check_choice (const body_field_t *field, const msgpack_object *value, const path_t *path,
                 daiban_error_t *err)
 {
     for (const char *const *choice = field->choices; *choice; choice++)
         if (wire_str_eq (value, *choice))
             return DAIBAN_OK;
-    char allowed [160] = "";
-    for (const char *const *choice = field->choices; *choice; choice++) {
-        strncat (allowed, *choice, sizeof allowed - strlen (allowed) - 1);
-        if (choice [1])
-            strncat (allowed, ", ", sizeof allowed - strlen (allowed) - 1);
-    }
-    return daiban_error_set (err, DAIBAN_INVALID_BODY, "body.%s: \"%.*s\" is not one of %s",
-                             path, (int) value->via.str.size, value->via.str.ptr, allowed);
+    //  The value is echoed only when it is text that can be shown whole.
+    bool shown = value->via.str.size <= 40 && wire_utf8_valid (value->via.str.ptr, value->via.str.size)
+              && !memchr (value->via.str.ptr, 0, value->via.str.size);
+    char problem [200];
+    size_t used = (size_t) snprintf (problem, sizeof problem, "\"%.*s\" is not one of ",
+                                     shown? (int) value->via.str.size: 3,
+                                     shown? value->via.str.ptr: "...");
+    for (const char *const *choice = field->choices; *choice && used < sizeof problem; choice++)
+        used += (size_t) snprintf (problem + used, sizeof problem - used, "%s%s", *choice,
+                                   choice [1]? ", ": "");
+    return s_invalid (path, problem, err);
 }
 
 static daiban_code_t
-s_check_list (const body_field_t *field, const msgpack_object *value, const char *path,
+s_check_list (const body_field_t *field, const msgpack_object *value, const path_t *path,
               daiban_error_t *err)
 {
     if (value->type != MSGPACK_OBJECT_ARRAY)
-        return daiban_error_set (err, DAIBAN_INVALID_BODY, "body.%s: must be a list", path);
+        return s_invalid (path, "must be a list", err);
     if (field->nonempty && value->via.array.size == 0)
-        return daiban_error_set (err, DAIBAN_INVALID_BODY, "body.%s: must not be empty", path);
+        return s_invalid (path, "must not be empty", err);
     for (uint32_t index = 0; index < value->via.array.size; index++) {
         const msgpack_object *element = &value->via.array.ptr [index];
-        char element_path [256];
-        snprintf (element_path, sizeof element_path, "%.200s[%u]", path, index);
-        if (field->kind == FIELD_STRING_LIST && !s_is_text (element))
-            return daiban_error_set (err, DAIBAN_INVALID_BODY,
-                                     "body.%s: must be a UTF-8 string", element_path);
+        path_t element_path = { path, NULL, 0, index };
+        if (field->kind == FIELD_STRING_LIST && !wire_is_str (element))
+            return s_invalid (&element_path, "must be a UTF-8 string", err);
         if (field->kind == FIELD_MAP_LIST) {
             if (element->type != MSGPACK_OBJECT_MAP)
-                return daiban_error_set (err, DAIBAN_INVALID_BODY,
-                                         "body.%s: must be a map", element_path);
-            daiban_code_t code = s_check_fields (field->fields, element, element_path, err);
+                return s_invalid (&element_path, "must be a map", err);
+            daiban_code_t code = s_check_fields (field->fields, element, &element_path, err);
             if (code)
                 return code;
         }
@@ -189,35 +219,27 @@ s_check_list (const body_field_t *field, const msgpack_object *value, const char
     return DAIBAN_OK;
 }
 
+//  A value's type; UTF-8 is checked once for the whole body (s_check_strings).
 static daiban_code_t
-s_check_field (const body_field_t *field, const msgpack_object *value, const char *path,
+s_check_field (const body_field_t *field, const msgpack_object *value, const path_t *path,
                daiban_error_t *err)
 {
     switch (field->kind) {
         case FIELD_STRING:
-            if (!s_is_text (value))
-                return daiban_error_set (err, DAIBAN_INVALID_BODY,
-                                         "body.%s: must be a UTF-8 string", path);
+            if (!wire_is_str (value))
+                return s_invalid (path, "must be a UTF-8 string", err);
             return field->choices? s_check_choice (field, value, path, err): DAIBAN_OK;
         case FIELD_INTEGER:
-            if (!wire_is_int (value))
-                return daiban_error_set (err, DAIBAN_INVALID_BODY,
-                                         "body.%s: must be an integer", path);
-            return DAIBAN_OK;
+            return wire_is_int (value)? DAIBAN_OK: s_invalid (path, "must be an integer", err);
         case FIELD_BOOLEAN:
-            if (value->type != MSGPACK_OBJECT_BOOLEAN)
-                return daiban_error_set (err, DAIBAN_INVALID_BODY,
-                                         "body.%s: must be true or false", path);
-            return DAIBAN_OK;
+            return value->type == MSGPACK_OBJECT_BOOLEAN? DAIBAN_OK
+                 : s_invalid (path, "must be true or false", err);
         case FIELD_DATE:
-            if (!s_is_date (value))
-                return daiban_error_set (err, DAIBAN_INVALID_BODY,
-                                         "body.%s: must be a date YYYY-MM-DD", path);
-            return DAIBAN_OK;
+            return s_is_date (value)? DAIBAN_OK: s_invalid (path, "must be a date YYYY-MM-DD", err);
         case FIELD_ANY_MAP:
         case FIELD_MAP:
             if (value->type != MSGPACK_OBJECT_MAP)
-                return daiban_error_set (err, DAIBAN_INVALID_BODY, "body.%s: must be a map", path);
+                return s_invalid (path, "must be a map", err);
             return field->fields? s_check_fields (field->fields, value, path, err): DAIBAN_OK;
         case FIELD_STRING_LIST:
         case FIELD_MAP_LIST:
@@ -227,57 +249,52 @@ s_check_field (const body_field_t *field, const msgpack_object *value, const cha
 }
 
 static daiban_code_t
-s_check_fields (const body_field_t *fields, const msgpack_object *map, const char *path,
+s_check_fields (const body_field_t *fields, const msgpack_object *map, const path_t *path,
                 daiban_error_t *err)
 {
     for (const body_field_t *field = fields; field->name; field++) {
-        char field_path [256];
-        snprintf (field_path, sizeof field_path, "%.200s%s%.40s", path, *path? ".": "", field->name);
+        path_t field_path = { path, field->name, strlen (field->name), 0 };
         const msgpack_object *value = wire_map_get (map, field->name);
         if (!value || value->type == MSGPACK_OBJECT_NIL) {
             if (field->optional)
                 continue;
-            return daiban_error_set (err, DAIBAN_INVALID_BODY, "body.%s: required", field_path);
+            return s_invalid (&field_path, "required", err);
         }
-        daiban_code_t code = s_check_field (field, value, field_path, err);
+        daiban_code_t code = s_check_field (field, value, &field_path, err);
         if (code)
             return code;
     }
     return DAIBAN_OK;
 }
 
-//  Every map key a string and every string valid UTF-8, at any depth and
-//  in fields the shape does not name too: stored events must read back
-//  in any msgpack implementation (PROTOCOL.md: maps have string keys,
-//  strings are UTF-8).
+//  Every map key a string and every string valid UTF-8 without NUL, at
+//  any depth and in fields the shape does not name too: stored events
+//  must read back in any msgpack implementation (PROTOCOL.md: maps have
+//  string keys, strings are UTF-8), and the case state keeps C strings.
 static daiban_code_t
-s_check_strings (const msgpack_object *value, const char *path, daiban_error_t *err)
+s_check_strings (const msgpack_object *value, const path_t *path, daiban_error_t *err)
 {
-    if (value->type == MSGPACK_OBJECT_STR
-    &&  !wire_utf8_valid (value->via.str.ptr, value->via.str.size))
-        return daiban_error_set (err, DAIBAN_INVALID_BODY, "body%s: invalid UTF-8", path);
-    //  The case state keeps C strings: a NUL would cut a value short.
-    if (value->type == MSGPACK_OBJECT_STR && memchr (value->via.str.ptr, 0, value->via.str.size))
-        return daiban_error_set (err, DAIBAN_INVALID_BODY, "body%s: contains a NUL byte", path);
-    char inner [256];
+    if (value->type == MSGPACK_OBJECT_STR) {
+        if (!wire_utf8_valid (value->via.str.ptr, value->via.str.size))
+            return s_invalid (path, "invalid UTF-8", err);
+        if (memchr (value->via.str.ptr, 0, value->via.str.size))
+            return s_invalid (path, "contains a NUL byte", err);
+    }
     if (value->type == MSGPACK_OBJECT_ARRAY)
         for (uint32_t index = 0; index < value->via.array.size; index++) {
-            snprintf (inner, sizeof inner, "%.200s[%u]", path, index);
-            if (s_check_strings (&value->via.array.ptr [index], inner, err))
+            path_t inner = { path, NULL, 0, index };
+            if (s_check_strings (&value->via.array.ptr [index], &inner, err))
                 return err->code;
         }
     if (value->type == MSGPACK_OBJECT_MAP)
         for (uint32_t index = 0; index < value->via.map.size; index++) {
             const msgpack_object *key = &value->via.map.ptr [index].key;
             if (key->type != MSGPACK_OBJECT_STR)
-                return daiban_error_set (err, DAIBAN_INVALID_BODY, "body%s: map keys must be strings",
-                                         path);
+                return s_invalid (path, "map keys must be strings", err);
             if (!wire_utf8_valid (key->via.str.ptr, key->via.str.size))
-                return daiban_error_set (err, DAIBAN_INVALID_BODY, "body%s: a key is invalid UTF-8",
-                                         path);
-            snprintf (inner, sizeof inner, "%.200s.%.*s", path,
-                      (int) (key->via.str.size < 40? key->via.str.size: 40), key->via.str.ptr);
-            if (s_check_strings (&value->via.map.ptr [index].val, inner, err))
+                return s_invalid (path, "a key is invalid UTF-8", err);
+            path_t inner = { path, key->via.str.ptr, key->via.str.size, 0 };
+            if (s_check_strings (&value->via.map.ptr [index].val, &inner, err))
                 return err->code;
         }
     return DAIBAN_OK;
@@ -289,6 +306,6 @@ event_type_check_body (const event_type_t *type, const msgpack_object *body,
 {
     if (!body || body->type != MSGPACK_OBJECT_MAP)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.body: must be a map");
-    daiban_code_t code = s_check_fields (type->fields, body, "", err);
-    return code? code: s_check_strings (body, "", err);
+    daiban_code_t code = s_check_fields (type->fields, body, NULL, err);
+    return code? code: s_check_strings (body, NULL, err);
 }
