@@ -29,6 +29,7 @@
 //  1 MiB request limit is answered with too_large below it.
 #define TRANSPORT_MAX_FRAME (16LL * 1024 * 1024)
 #define INGRESS_HWM 100000
+#define SYNC_RETRY_MS 100           //  after a failed sync, while replies wait
 
 struct _broker_t {
     config_t *config;
@@ -38,6 +39,7 @@ struct _broker_t {
     dispatch_t *dispatch;
     outbox_t *outbox;           //  committed, to publish and dispatch once durable
     replies_t *replies;         //  answers waiting for their commit to be durable
+    bool sync_failed;           //  the last sync failed: retry it, but not in a spin
     zsock_t *ingress, *workers, *stream;
     pending_t *pending;
     zmq_msg_t *bodies;          //  the request frames of the turn
@@ -321,9 +323,11 @@ static void
 s_sync (broker_t *self)
 {
     daiban_error_t err;
-    if (store_durable (self->store) != store_committed (self->store)
-    &&  store_sync (self->store, &err))
-        log_error ("%s (replies wait for the next commit)", err.message);
+    bool failed = store_durable (self->store) != store_committed (self->store)
+               && store_sync (self->store, &err);
+    if (failed && !self->sync_failed)
+        log_error ("%s (replies wait until a sync succeeds)", err.message);
+    self->sync_failed = failed;
 }
 
 static void
@@ -379,8 +383,8 @@ broker_run (broker_t *self, int stop_fd)
     //  Each turn: receive, commit, answer, publish, dispatch (STYLE.md).
     while (!(items [3].revents & ZMQ_POLLIN)) {
         bool waiting = store_durable (self->store) != store_committed (self->store);
-        long timeout = waiting? 0: (long) dispatch_timeout (self->dispatch, s_now (self),
-                                                            zclock_mono ());
+        long timeout = waiting? (self->sync_failed? SYNC_RETRY_MS: 0)
+                              : (long) dispatch_timeout (self->dispatch, s_now (self), zclock_mono ());
         uint64_t committed = store_committed (self->store);
         int ready = zmq_poll (items, 4, timeout);
         if (ready < 0) {
