@@ -24,7 +24,7 @@
 static const char *const s_types [] = {
     "item.submitted", "item.transferred", "item.suspended", "item.resumed",
     "item.approved", "item.rejected", "item.withdrawn", "timer.fired", NULL };
-const worker_role_t deadline_role = { "deadline", s_types, deadline_decide };
+const worker_role_t deadline_role = { "deadline", s_types, deadline_decide, policy_check };
 
 bool
 deadline_timer_id (const char *which, const char *case_id, const char *item, char *buffer,

@@ -21,7 +21,7 @@
 static const char *const s_types [] = {
     "reminder.sent", "deadline.overdue", "problem.reported", "alert.acknowledged",
     "item.approved", "item.rejected", "item.withdrawn", "timer.fired", NULL };
-const worker_role_t escalation_role = { "escalation", s_types, escalation_decide };
+const worker_role_t escalation_role = { "escalation", s_types, escalation_decide, policy_check };
 
 static bool
 s_fits (int length, size_t size)

@@ -7,7 +7,7 @@
 #include "log.h"
 
 static const char *const s_types [] = { "case.registered", "case.materials_supplied", NULL };
-const worker_role_t intake_role = { "intake", s_types, intake_decide };
+const worker_role_t intake_role = { "intake", s_types, intake_decide, NULL };
 
 //  A level or county problem of one item: the reason to return the case
 //  when no material is missing. kind is for programs, text for people.

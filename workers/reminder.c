@@ -23,7 +23,7 @@
 static const char *const s_types [] = {
     "deadline.warning", "deadline.overdue", "item.progress", "item.approved",
     "item.rejected", "item.withdrawn", "item.transfer_accepted", "timer.fired", NULL };
-const worker_role_t reminder_role = { "reminder", s_types, reminder_decide };
+const worker_role_t reminder_role = { "reminder", s_types, reminder_decide, policy_check };
 
 //  The handover timer the transfer role sets (transfer.h); its data is
 //  {item, county, office}.

@@ -18,7 +18,7 @@
 static const char *const s_types [] = {
     "case.accepted", "item.approved", "item.rejected", "item.withdrawn",
     "result.delivered", "item.transfer_accepted", "timer.fired", NULL };
-const worker_role_t transfer_role = { "transfer", s_types, transfer_decide };
+const worker_role_t transfer_role = { "transfer", s_types, transfer_decide, NULL };
 
 bool
 transfer_handover_id (const char *case_id, const char *item, char *buffer, size_t size)

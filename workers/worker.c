@@ -301,6 +301,8 @@ worker_main (const worker_role_t *role, int argc, char **argv)
     //  czmq turns SIGINT and SIGTERM into zsys_interrupted.
     zsys_init ();
     worker_context_t *context = worker_context_new (config, &err);
+    if (context && role->check && role->check (context, &err))
+        worker_context_destroy (&context);
     worker_t *worker = context? worker_new (role, context, &err): NULL;
     int rc = 1;
     if (worker)

@@ -39,10 +39,15 @@ typedef daiban_code_t (worker_decide_fn) (const worker_dispatch_t *dispatch,
                                           const worker_context_t *context,
                                           worker_output_t *output, daiban_error_t *err);
 
+//  Checks a role's own configuration once at start (a bad policy value
+//  stops the worker there, not at every dispatch).
+typedef daiban_code_t (worker_check_fn) (const worker_context_t *context, daiban_error_t *err);
+
 typedef struct {
     const char *name;               //  "intake": the source of what it emits
     const char *const *types;       //  subscribed types, NULL-terminated
     worker_decide_fn *decide;
+    worker_check_fn *check;         //  NULL: nothing of its own to check
 } worker_role_t;
 
 //  Decodes a dispatch message (already unpacked; its objects must outlive

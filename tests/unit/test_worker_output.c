@@ -132,7 +132,7 @@ s_probe_decide (const worker_dispatch_t *dispatch, const worker_context_t *conte
 }
 
 static const char *const s_probe_types [] = { "case.registered", NULL };
-static const worker_role_t s_probe = { "probe", s_probe_types, s_probe_decide };
+static const worker_role_t s_probe = { "probe", s_probe_types, s_probe_decide, NULL };
 
 //  Answers a dispatch given in test notation: the answer as JSON, or NULL
 //  (and *code) when the message could not be answered at all.
