@@ -25,7 +25,7 @@ from worker_harness import (ALL_ROLES, TEST_CONFIG, TIME_MATERIALS, Fleet,  # no
                             HolidayCalendar, ManualClock, approved, case_events,
                             check_log_integrity, cst_date, cst_ms, cst_text, due_and_warn,
                             expected_lines, expected_supervision, observed, registration,
-                            timer_firings, wait_quiet)
+                            start_time_fleet, timer_firings, wait_quiet)
 
 CALENDAR = HolidayCalendar()
 CASES = 30
@@ -41,15 +41,7 @@ SETTLE_TIMEOUT = 90.0                   # seconds: 30 cases, 2 cores shared
 
 class TimersSurviveCrashTest(unittest.TestCase):
     def setUp(self):
-        self.broker = Broker(test_clock=cst_ms(START), config_text=TEST_CONFIG)
-        self.fleet = Fleet(self.broker)
-        self.addCleanup(self.fleet.cleanup)
-        self.broker.start()
-        for role in ALL_ROLES:
-            self.fleet.worker(role)
-        self.client = self.broker.client()
-        self.addCleanup(self.client.close)
-        self.clock = ManualClock(self.client, cst_ms(START), self.settle)
+        start_time_fleet(self, cst_ms(START), self.settle)
         self.kills = []
 
     def settle(self):

@@ -14,13 +14,14 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daiban_harness import Broker, event, new_case_id  # noqa: E402
-from worker_harness import (ALL_ROLES, DEPARTMENTS, POLICY, SUPERVISION_TYPES,  # noqa: E402
-                            TEST_CONFIG, TIME_MATERIALS, Fleet, HolidayCalendar, ManualClock,
+from daiban_harness import event, new_case_id  # noqa: E402
+from worker_harness import (DEPARTMENTS, POLICY, SUPERVISION_TYPES,  # noqa: E402
+                            TIME_MATERIALS, HolidayCalendar,
                             approved, case_events, case_state, check_log_integrity,
                             chief_representative, cst_date, cst_datetime, cst_ms, cst_text,
                             due_and_warn, events_of_type, expected_lines, expected_supervision,
-                            item_of, observed, registration, timer_firings, wait_quiet)
+                            item_of, observed, registration, start_time_fleet, timer_firings,
+                            wait_quiet)
 
 CALENDAR = HolidayCalendar()
 LIMITS = {"S1-01": 1, "S1-06": 5, "S1-08": 10, "U-04": 5}
@@ -37,15 +38,7 @@ class TimeFlowBase(unittest.TestCase):
     """A broker on the manual clock at `start` and one process of each role."""
 
     def start_fleet(self, start):
-        self.broker = Broker(test_clock=cst_ms(start), config_text=TEST_CONFIG)
-        self.fleet = Fleet(self.broker)
-        self.addCleanup(self.fleet.cleanup)
-        self.broker.start()
-        for role in ALL_ROLES:
-            self.fleet.worker(role)
-        self.client = self.broker.client()
-        self.addCleanup(self.client.close)
-        self.clock = ManualClock(self.client, cst_ms(start), self.settle)
+        start_time_fleet(self, cst_ms(start), self.settle)
         self.settle()
 
     def settle(self):

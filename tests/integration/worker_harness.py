@@ -917,3 +917,19 @@ def delivered(case_id, item, source="window-3"):
 def transfer_accepted(case_id, item, office=COUNTY_OFFICE, source="county-office"):
     return event("item.transfer_accepted", case_id, {"item": item, "office": office},
                  source=source)
+
+
+def start_time_fleet(test, start_ms, settle):
+    """For the time tests: a broker on the manual clock at start_ms with one
+    process of each role, set on test as broker, fleet, client and clock
+    (a ManualClock that calls settle after each step); cleaned up with it."""
+    from daiban_harness import Broker
+    test.broker = Broker(test_clock=start_ms, config_text=TEST_CONFIG)
+    test.fleet = Fleet(test.broker)
+    test.addCleanup(test.fleet.cleanup)
+    test.broker.start()
+    for role in ALL_ROLES:
+        test.fleet.worker(role)
+    test.client = test.broker.client()
+    test.addCleanup(test.client.close)
+    test.clock = ManualClock(test.client, start_ms, settle)

@@ -20,27 +20,10 @@
 #include "worker_test_support.h"
 #include "escalation.h"
 
-static worker_test_t s_test;
-
-static int
-s_setup (void **state)
-{
-    (void) state;
-    return worker_test_setup (&s_test);
-}
-
-static int
-s_teardown (void **state)
-{
-    (void) state;
-    worker_test_teardown (&s_test);
-    return 0;
-}
-
 static void
 s_run (const worker_test_case_t *cases, size_t count)
 {
-    worker_test_run (&s_test, &escalation_role, cases, count);
+    worker_test_run (&worker_test_shared, &escalation_role, cases, count);
 }
 
 //  Item S1-06 (建设用地规划许可证, 市自然资源局) due 2026-10-10, the make-up
@@ -302,5 +285,5 @@ main (void)
         cmocka_unit_test (test_alerts),
         cmocka_unit_test (test_decided),
     };
-    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+    return cmocka_run_group_tests (tests, worker_test_group_setup, worker_test_group_teardown);
 }

@@ -20,27 +20,10 @@
 #include "worker_test_support.h"
 #include "reminder.h"
 
-static worker_test_t s_test;
-
-static int
-s_setup (void **state)
-{
-    (void) state;
-    return worker_test_setup (&s_test);
-}
-
-static int
-s_teardown (void **state)
-{
-    (void) state;
-    worker_test_teardown (&s_test);
-    return 0;
-}
-
 static void
 s_run (const worker_test_case_t *cases, size_t count)
 {
-    worker_test_run (&s_test, &reminder_role, cases, count);
+    worker_test_run (&worker_test_shared, &reminder_role, cases, count);
 }
 
 //  A case with item S1-06 (市自然资源局), due 2026-10-10 (the make-up
@@ -246,8 +229,8 @@ static void
 test_policy (void **state)
 {
     (void) state;
-    config_set (s_test.config, "policy/reminder_every_days", "3");
-    config_set (s_test.config, "policy/office_open", "09:00");
+    config_set (worker_test_shared.config, "policy/reminder_every_days", "3");
+    config_set (worker_test_shared.config, "policy/office_open", "09:00");
     static const worker_test_case_t cases [] = {
         { "every 3 working days, offices open at 09:00",
           "timer.fired", FIRED ("reminder.overdue"),
@@ -259,15 +242,15 @@ test_policy (void **state)
           "{'emit':[],'timers':[" TIMER ("warning", "reminder.warning", "2026-10-08 09:00") "]}" },
     };
     s_run (cases, sizeof cases / sizeof cases [0]);
-    config_set (s_test.config, "policy/reminder_every_days", "0");
+    config_set (worker_test_shared.config, "policy/reminder_every_days", "0");
     static const worker_test_case_t bad [] = {
         { "reminder_every_days 0 is refused",
           "deadline.warning", WARNING, CASE_ITEM ("submitted", ""), "2026-10-08 10:00",
           "{'op':'fail','lease':11,'message':'config policy/reminder_every_days: 0 is not in 1..250'}" },
     };
     s_run (bad, 1);
-    config_set (s_test.config, "policy/reminder_every_days", "2");
-    config_set (s_test.config, "policy/office_open", "08:30");
+    config_set (worker_test_shared.config, "policy/reminder_every_days", "2");
+    config_set (worker_test_shared.config, "policy/office_open", "08:30");
 }
 
 int
@@ -280,5 +263,5 @@ main (void)
         cmocka_unit_test (test_decided),
         cmocka_unit_test (test_policy),
     };
-    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+    return cmocka_run_group_tests (tests, worker_test_group_setup, worker_test_group_teardown);
 }
