@@ -5,10 +5,11 @@
     posts of the turn in one write transaction (ingest.c), answer every
     request in arrival order, commit the workers' outcomes and due timers
     (dispatch.h). Replies and published events wait until the commit they
-    report is durable (store.h): the next turn's commit makes it so, or,
-    when nothing more is waiting, a sync at the end of the turn. So under
-    load a commit costs one flush, and nothing is answered or published
-    that a power loss could take back. */
+    report is durable (store.h): one sync of the write-ahead log at the end
+    of the turn makes every commit of the turn so. So a turn costs one
+    flush, and nothing is answered or published that a power loss could
+    take back. Between turns, when the log is long or old, the store
+    checkpoints it into LMDB (broker/checkpoint_bytes, checkpoint_ms). */
 #include "broker.h"
 
 #include <czmq.h>
@@ -45,6 +46,10 @@ struct _broker_t {
     zmq_msg_t *bodies;          //  the request frames of the turn
     size_t batch_max;
     size_t history_max_bytes;
+    size_t checkpoint_bytes;    //  checkpoint when the log is this long
+    int64_t checkpoint_ms;      //  or this old
+    int64_t checkpoint_at;      //  monotonic time of the last one
+    bool checkpoint_failed;     //  logged once until one succeeds
     wire_buffer_t reply;
     broker_counters_t counters;
     bool test_clock;
@@ -82,18 +87,22 @@ s_bind (int type, const char *name, const char *endpoint, int hwm, daiban_error_
 static daiban_code_t
 s_read_settings (broker_t *self, config_t *config, int64_t *map_size, daiban_error_t *err)
 {
-    int64_t batch_max, history_max_bytes, stream_hwm;
+    int64_t batch_max, history_max_bytes, stream_hwm, checkpoint_bytes;
     if (config_get_int (config, "broker/map_size", map_size, err)
     ||  config_get_int (config, "broker/batch_max", &batch_max, err)
     ||  config_get_int (config, "broker/history_max_bytes", &history_max_bytes, err)
-    ||  config_get_int (config, "broker/stream_hwm", &stream_hwm, err))
+    ||  config_get_int (config, "broker/stream_hwm", &stream_hwm, err)
+    ||  config_get_int (config, "broker/checkpoint_bytes", &checkpoint_bytes, err)
+    ||  config_get_int (config, "broker/checkpoint_ms", &self->checkpoint_ms, err))
         return err->code;
-    if (*map_size < 65536 || batch_max < 1 || history_max_bytes < 1024 || stream_hwm < 1)
+    if (*map_size < 65536 || batch_max < 1 || history_max_bytes < 1024 || stream_hwm < 1
+    ||  checkpoint_bytes < 1 || self->checkpoint_ms < 1)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST,
-                                 "config broker: map_size >= 65536, batch_max, history_max_bytes "
-                                 "and stream_hwm > 0");
+                                 "config broker: map_size >= 65536, batch_max, history_max_bytes, "
+                                 "stream_hwm, checkpoint_bytes and checkpoint_ms > 0");
     self->batch_max = (size_t) batch_max;
     self->history_max_bytes = (size_t) history_max_bytes;
+    self->checkpoint_bytes = (size_t) checkpoint_bytes;
     const char *test_clock = config_get (config, "broker/test_clock");
     if (test_clock && *test_clock) {
         char *end;
@@ -162,6 +171,7 @@ broker_new (config_t *config, daiban_error_t *err)
     for (size_t index = 0; index < self->batch_max; index++)
         wire_buffer_init (&self->pending [index].event);
     self->started = s_now (self);
+    self->checkpoint_at = zclock_mono ();
     return self;
 }
 
@@ -317,8 +327,7 @@ s_release (broker_t *self)
     outbox_drop (self->outbox, ready);
 }
 
-//  Nothing more is waiting to be committed: flush the last commit rather
-//  than keep its replies for the next one.
+//  Flushes the turn's commits, so that their replies can go.
 static void
 s_sync (broker_t *self)
 {
@@ -328,6 +337,41 @@ s_sync (broker_t *self)
     if (failed && !self->sync_failed)
         log_error ("%s (replies wait until a sync succeeds)", err.message);
     self->sync_failed = failed;
+}
+
+//  Milliseconds until the log is old enough to checkpoint (-1: empty).
+static long
+s_checkpoint_wait (broker_t *self, int64_t mono)
+{
+    if (store_log_bytes (self->store) == 0)
+        return -1;
+    if (store_log_bytes (self->store) >= self->checkpoint_bytes)
+        return 0;
+    int64_t wait = self->checkpoint_at + self->checkpoint_ms - mono;
+    return wait > 0? (long) wait: 0;
+}
+
+//  Between turns: the log goes into LMDB when long or old, so that it
+//  stays short to replay and the working transaction small.
+static void
+s_checkpoint (broker_t *self)
+{
+    int64_t mono = zclock_mono ();
+    if (s_checkpoint_wait (self, mono) != 0)
+        return;
+    daiban_error_t err;
+    bool failed = store_checkpoint (self->store, &err) != DAIBAN_OK;
+    if (failed && !self->checkpoint_failed)
+        log_error ("checkpoint: %s (the log keeps every event; retried)", err.message);
+    self->checkpoint_failed = failed;
+    self->checkpoint_at = mono;
+    self->counters.checkpoints += !failed;
+}
+
+static long
+s_min_timeout (long a, long b)
+{
+    return a < 0? b: b < 0? a: a < b? a: b;
 }
 
 static void
@@ -383,9 +427,9 @@ broker_run (broker_t *self, int stop_fd)
     //  Each turn: receive, commit, answer, publish, dispatch (STYLE.md).
     while (!(items [3].revents & ZMQ_POLLIN)) {
         bool waiting = store_durable (self->store) != store_committed (self->store);
-        long timeout = waiting? (self->sync_failed? SYNC_RETRY_MS: 0)
+        long timeout = waiting? SYNC_RETRY_MS
                               : (long) dispatch_timeout (self->dispatch, s_now (self), zclock_mono ());
-        uint64_t committed = store_committed (self->store);
+        timeout = s_min_timeout (timeout, s_checkpoint_wait (self, zclock_mono ()));
         int ready = zmq_poll (items, 4, timeout);
         if (ready < 0) {
             if (zmq_errno () == EINTR)
@@ -400,12 +444,10 @@ broker_run (broker_t *self, int stop_fd)
         if (items [2].revents & ZMQ_POLLIN)
             s_drain_subscriptions (self);
         dispatch_settle (self->dispatch, s_now (self), zclock_mono ());
-        //  Held replies wait for the next commit only while there is one:
-        //  a turn with nothing to commit (idle, or only reads) syncs.
-        if (ready == 0 || store_committed (self->store) == committed)
-            s_sync (self);
+        s_sync (self);
         s_release (self);
         dispatch_send (self->dispatch, s_now (self), zclock_mono ());
+        s_checkpoint (self);
     }
     s_sync (self);
     s_release (self);

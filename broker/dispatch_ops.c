@@ -158,7 +158,7 @@ s_mark_retrying (dispatch_t *self, const char *role, uint64_t seq, char *case_id
                 msgpack_pack_object (&record.packer, root.via.map.ptr [index].val);
         }
         MDB_val updated = { record.buffer.size, record.buffer.data };
-        rc = mdb_put (txn, store_dbi (self->store, STORE_DB_DEADLETTERS), &entry, &updated, 0);
+        rc = store_put (self->store, txn, STORE_DB_DEADLETTERS, &entry, &updated, 0);
         wire_buffer_release (&record);
         if (rc)
             code = daiban_error_set (err, DAIBAN_UNAVAILABLE, "retry: %s", mdb_strerror (rc));

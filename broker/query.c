@@ -247,7 +247,7 @@ s_stats (query_context_t *context, const request_t *request, wire_buffer_t *repl
 {
     const broker_counters_t *counters = context->counters;
     msgpack_packer *packer = &reply->packer;
-    request_pack_ok (packer, request->rid, 13 + dispatch_stats_count ());
+    request_pack_ok (packer, request->rid, 15 + dispatch_stats_count ());
     s_pack_counter (packer, "last_seq", store_last_seq (context->store));
     s_pack_counter (packer, "cases", store_case_count (context->store, context->txn));
     s_pack_counter (packer, "posts", counters->posts);
@@ -258,6 +258,8 @@ s_stats (query_context_t *context, const request_t *request, wire_buffer_t *repl
     s_pack_counter (packer, "published", counters->published);
     s_pack_counter (packer, "map_size", store_map_size (context->store));
     s_pack_counter (packer, "map_grown", counters->map_grown);
+    s_pack_counter (packer, "log_bytes", store_log_bytes (context->store));
+    s_pack_counter (packer, "checkpoints", counters->checkpoints);
     s_pack_counter (packer, "uptime_ms", (uint64_t) (context->now - context->started));
     wire_pack_key (packer, "now");
     msgpack_pack_int64 (packer, context->now);

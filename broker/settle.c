@@ -39,7 +39,7 @@ dispatch_role_persist (dispatch_t *self, MDB_txn *txn, role_t *role, uint64_t wa
     msgpack_pack_uint64 (&record.packer, watermark);
     MDB_val key = { strlen (role->name), role->name };
     MDB_val value = { record.buffer.size, record.buffer.data };
-    int rc = record.failed? MDB_PANIC: mdb_put (txn, store_dbi (self->store, STORE_DB_ROLES), &key, &value, 0);
+    int rc = record.failed? MDB_PANIC: store_put (self->store, txn, STORE_DB_ROLES, &key, &value, 0);
     wire_buffer_release (&record);
     return s_lmdb (rc, "write role", err);
 }
@@ -61,7 +61,7 @@ s_persist_watermark (dispatch_t *self, MDB_txn *txn, role_t *role, uint64_t wate
     int rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
     while (rc == 0 && key.mv_size == prefix + 8 && memcmp (key.mv_data, start, prefix) == 0
        &&  store_key_to_u64 ((unsigned char *) key.mv_data + prefix) <= watermark) {
-        rc = mdb_cursor_del (cursor, 0);
+        rc = store_cursor_del (self->store, cursor, STORE_DB_ACKS, &key);
         if (!rc)
             rc = mdb_cursor_get (cursor, &key, &value, MDB_GET_CURRENT);
         if (rc == EINVAL || rc == MDB_NOTFOUND)
@@ -77,9 +77,9 @@ s_ack (dispatch_t *self, MDB_txn *txn, lease_t *lease, char status, daiban_error
     unsigned char key [ROLE_NAME_MAX + 9];
     MDB_val entry = { store_scoped_key (key, lease->role->name, lease->job->seq), key };
     MDB_val value = { 1, &status };
-    int rc = mdb_put (txn, store_dbi (self->store, STORE_DB_ACKS), &entry, &value, 0);
+    int rc = store_put (self->store, txn, STORE_DB_ACKS, &entry, &value, 0);
     if (!rc && lease->job->retry && status == 'd') {
-        rc = mdb_del (txn, store_dbi (self->store, STORE_DB_DEADLETTERS), &entry, NULL);
+        rc = store_del (self->store, txn, STORE_DB_DEADLETTERS, &entry);
         if (rc == MDB_NOTFOUND)
             rc = 0;
     }
@@ -208,7 +208,7 @@ s_settle_dead (dispatch_t *self, MDB_txn *txn, completion_t *completion, uint64_
     MDB_val entry = { store_scoped_key (key, lease->role->name, job->seq), key };
     MDB_val value = { body.buffer.size, body.buffer.data };
     daiban_code_t code = body.failed? daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory")
-        : s_lmdb (mdb_put (txn, store_dbi (self->store, STORE_DB_DEADLETTERS), &entry, &value, 0),
+        : s_lmdb (store_put (self->store, txn, STORE_DB_DEADLETTERS, &entry, &value, 0),
                   "dead letter", err);
     if (!code)
         code = s_ack (self, txn, lease, 'x', err);

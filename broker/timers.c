@@ -70,12 +70,12 @@ s_remove (store_t *store, MDB_txn *txn, const char *id, size_t size, daiban_erro
     if (!rc && due.mv_size == 8) {
         unsigned char key [8 + TIMER_ID_MAX];
         MDB_val timer_key = { s_timer_key (key, (int64_t) store_key_to_u64 (due.mv_data), id, size), key };
-        rc = mdb_del (txn, store_dbi (store, STORE_DB_TIMERS), &timer_key, NULL);
+        rc = store_del (store, txn, STORE_DB_TIMERS, &timer_key);
         if (rc == MDB_NOTFOUND)
             rc = 0;
     }
     if (!rc)
-        rc = mdb_del (txn, store_dbi (store, STORE_DB_TIMER_IDS), &id_key, NULL);
+        rc = store_del (store, txn, STORE_DB_TIMER_IDS, &id_key);
     return rc? s_lmdb_error (rc, "cancel timer", err): DAIBAN_OK;
 }
 
@@ -96,9 +96,9 @@ s_set (store_t *store, MDB_txn *txn, const msgpack_object *set, daiban_error_t *
     MDB_val timer_key = { s_timer_key (key, at, id->via.str.ptr, id->via.str.size), key };
     MDB_val value = { record.buffer.size, record.buffer.data };
     MDB_val id_key = { id->via.str.size, (void *) id->via.str.ptr }, due_value = { 8, due };
-    int rc = record.failed? ENOMEM: mdb_put (txn, store_dbi (store, STORE_DB_TIMERS), &timer_key, &value, 0);
+    int rc = record.failed? ENOMEM: store_put (store, txn, STORE_DB_TIMERS, &timer_key, &value, 0);
     if (!rc)
-        rc = mdb_put (txn, store_dbi (store, STORE_DB_TIMER_IDS), &id_key, &due_value, 0);
+        rc = store_put (store, txn, STORE_DB_TIMER_IDS, &id_key, &due_value, 0);
     wire_buffer_release (&record);
     return rc? s_lmdb_error (rc, "set timer", err): DAIBAN_OK;
 }

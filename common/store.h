@@ -1,16 +1,19 @@
-/*  store: the broker's LMDB environment (DESIGN.md, Storage). One writer
-    (the broker's thread): store_write_begin opens the write transaction
-    that a whole batch of events shares, store_write_commit writes it.
-    Durability is an ordering, as in LMDB itself: a commit flushes its
-    data pages (fdatasync), then writes its meta page. The environment
-    runs with MDB_NOMETASYNC, so that meta page is flushed by the next
-    commit's fdatasync or by store_sync — never skipped: a transaction is
-    durable once a later commit or a sync returned (store_durable), and
-    the broker answers and publishes only then. Under load each commit
-    thus costs one flush instead of two; an idle broker syncs at once.
-    When the map is full a call returns DAIBAN_RETRY: the caller aborts,
-    calls store_grow, and runs the batch again. Read transactions are
-    short: begin, look, end. */
+/*  store: the broker's state (DESIGN.md, Storage): one LMDB environment
+    and its write-ahead log (wal.h, docs/storage.md). One writer, the
+    broker's thread. All writes since the last checkpoint live in one open
+    LMDB write transaction, the working transaction; a batch of writes
+    (store_write_begin .. store_write_commit) is applied to it and
+    appended to the log as one record, and store_sync makes every record
+    durable with one fdatasync — the only flush on the path of a reply.
+    store_checkpoint commits the working transaction durably and starts
+    the log over; at open, the records written since the last checkpoint
+    are replayed. Reads see the working transaction (store_read_begin),
+    so everything committed to the log, durable or about to be.
+    Every write goes through store_put / store_del / store_cursor_del,
+    which log it. A batch that fails is undone by dropping the working
+    transaction and replaying the log (store_write_abort). When the map is
+    full a call returns DAIBAN_RETRY: the caller aborts, calls store_grow,
+    and runs the batch again. */
 #ifndef DAIBAN_STORE_H
 #define DAIBAN_STORE_H
 
@@ -43,7 +46,9 @@ typedef enum {
 //  records in the store (dispatch progress, timers).
 MDB_dbi store_dbi (store_t *self, store_db_t db);
 
-//  Opens (creating dir and databases when missing) the environment in dir.
+//  Opens (creating dir and databases when missing) the environment in dir
+//  and its log, replays the log and checkpoints. A data directory another
+//  process holds is refused.
 store_t *store_new (const char *dir, size_t map_size, daiban_error_t *err);
 void store_destroy (store_t **self_p);
 
@@ -51,22 +56,39 @@ void store_destroy (store_t **self_p);
 uint64_t store_last_seq (store_t *self);
 size_t store_map_size (store_t *self);
 
-//  The write transaction: one at a time.
+//  A batch of writes: one at a time. Commit appends it to the log; a
+//  batch that wrote nothing commits nothing.
 daiban_code_t store_write_begin (store_t *self, MDB_txn **txn, daiban_error_t *err);
 daiban_code_t store_write_commit (store_t *self, daiban_error_t *err);
-//  The id the open write transaction will have once committed: a tag for
-//  what must wait until it is durable.
+//  The id the open batch will have once committed: a tag for what must
+//  wait until it is durable.
 uint64_t store_write_id (store_t *self);
-//  The id of the last commit, and of the last one that survives a power
-//  loss (every transaction with an id up to it does).
+//  The id of the last committed batch, and of the last one that survives
+//  a power loss (every batch with an id up to it does).
 uint64_t store_committed (store_t *self);
 uint64_t store_durable (store_t *self);
-//  Flushes what is committed but not yet durable (the last meta page).
+//  Flushes the log: every committed batch becomes durable.
 daiban_code_t store_sync (store_t *self, daiban_error_t *err);
 void store_write_abort (store_t *self);
-//  Doubles the map; call with no transaction open.
+//  Doubles the map; call with no batch open.
 daiban_code_t store_grow (store_t *self, daiban_error_t *err);
 
+//  The writes of a batch (LMDB return codes, as mdb_put and mdb_del). A
+//  cursor delete names the database and the cursor's current key.
+int store_put (store_t *self, MDB_txn *txn, store_db_t db, MDB_val *key, MDB_val *value,
+               unsigned flags);
+int store_del (store_t *self, MDB_txn *txn, store_db_t db, MDB_val *key);
+int store_cursor_del (store_t *self, MDB_cursor *cursor, store_db_t db, const MDB_val *key);
+
+//  Bytes of log written since the last checkpoint.
+size_t store_log_bytes (store_t *self);
+size_t store_checkpoints (store_t *self);
+//  Commits the working transaction durably (two flushes) and starts the
+//  log over; call with no batch open. The broker calls it when the log
+//  is long or old (broker/checkpoint_*), and store_destroy once more.
+daiban_code_t store_checkpoint (store_t *self, daiban_error_t *err);
+
+//  Reads between batches: the working transaction (do not write to it).
 daiban_code_t store_read_begin (store_t *self, MDB_txn **txn, daiban_error_t *err);
 void store_read_end (store_t *self, MDB_txn **txn);
 

@@ -1,0 +1,31 @@
+/*  store_internal: the store's representation, shared by store.c
+    (environment, working transaction, log, checkpoints) and
+    store_records.c (events, cases, keys). Not a public API. */
+#ifndef DAIBAN_STORE_INTERNAL_H
+#define DAIBAN_STORE_INTERNAL_H
+
+#include "store.h"
+#include "wal.h"
+
+struct _store_t {
+    MDB_env *env;
+    MDB_dbi dbi [STORE_DB_COUNT];
+    wal_t *wal;
+    MDB_txn *working;           //  every write since the checkpoint; NULL: replay the log
+    bool batch;                 //  a batch is open on it
+    bool spoiled;               //  a write of the batch failed: the working txn must go
+    uint64_t generation;        //  of the log records since the checkpoint
+    uint64_t last_seq;          //  committed
+    uint64_t pending_seq;       //  appended in the open batch
+    size_t map_size;
+    uint64_t committed;         //  id of the last batch appended to the log
+    uint64_t durable;           //  id up to which batches survive power loss
+    bool checkpoint_unsynced;   //  committed, its meta page not yet flushed
+    size_t checkpoints;
+};
+
+//  Maps an LMDB return code: a full map asks the caller to grow and retry;
+//  anything else makes the store unavailable for this batch.
+daiban_code_t store_lmdb_error (int rc, const char *what, daiban_error_t *err);
+
+#endif
