@@ -4,10 +4,13 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "log.h"
 
 //  The log is preallocated to this size once (records then overwrite
@@ -52,6 +55,22 @@ s_make_dir (const char *dir, daiban_error_t *err)
     if (stat (path, &info) || !S_ISDIR (info.st_mode))
         return daiban_error_set (err, DAIBAN_UNAVAILABLE, "data directory %s: not a directory",
                                  dir);
+    return DAIBAN_OK;
+}
+
+//  Flushes the directory itself: the names of files just created (the
+//  log, LMDB's) must survive a power loss as much as their contents.
+static daiban_code_t
+s_sync_directory (const char *dir, daiban_error_t *err)
+{
+    int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = fd == -1? -1: fsync (fd);
+    int error = errno;
+    if (fd != -1)
+        close (fd);
+    if (rc)
+        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "data directory %s: sync: %s", dir,
+                                 strerror (error));
     return DAIBAN_OK;
 }
 
@@ -227,7 +246,7 @@ store_new (const char *dir, size_t map_size, daiban_error_t *err)
     if (mdb_env_info (self->env, &info) == 0 && info.me_mapsize > self->map_size)
         self->map_size = info.me_mapsize;
     if (s_open_databases (self, err) || s_ensure_working (self, err)
-    ||  store_checkpoint (self, err))
+    ||  store_checkpoint (self, err) || s_sync_directory (dir, err))
         store_destroy (&self);
     return self;
 }
@@ -240,7 +259,8 @@ store_destroy (store_t **self_p)
     store_t *self = *self_p;
     store_write_abort (self);
     daiban_error_t err;
-    if (self->working && (wal_tail (self->wal) || self->checkpoint_unsynced)
+    //  A dropped working transaction is rebuilt from the log first.
+    if (self->env && self->wal && (wal_tail (self->wal) || self->checkpoint_unsynced)
     &&  store_checkpoint (self, &err))
         log_warning ("closing the store: %s (the log is replayed at the next start)",
                      err.message);
@@ -410,15 +430,34 @@ store_cursor_del (store_t *self, MDB_cursor *cursor, store_db_t db, const MDB_va
     return rc;
 }
 
-//  Commits the working transaction with the next generation (two flushes:
+//  A new generation is random, not a count: what is left of the log
+//  before a restart holds client bytes (event bodies), and a record forged
+//  in them must not pass for one of a later generation.
+static int
+s_next_generation (uint64_t current, uint64_t *next)
+{
+    do {
+        if (getrandom (next, sizeof *next, 0) != sizeof *next)
+            return errno? errno: EIO;
+    } while (*next == current);
+    return 0;
+}
+
+//  Commits the working transaction with a new generation (two flushes:
 //  data pages, then the meta page).
 static int
 s_commit_working (store_t *self)
 {
+    uint64_t generation;
+    int rc = s_next_generation (self->generation, &generation);
+    if (rc) {
+        s_drop_working (self);
+        return rc;
+    }
     unsigned char next [8];
-    store_u64_to_key (self->generation + 1, next);
+    store_u64_to_key (generation, next);
     MDB_val value = { 8, next };
-    int rc = mdb_put (self->working, self->dbi [STORE_DB_META], (MDB_val *) &s_generation_key,
+    rc = mdb_put (self->working, self->dbi [STORE_DB_META], (MDB_val *) &s_generation_key,
                       &value, 0);
     if (rc) {
         s_drop_working (self);
@@ -428,7 +467,7 @@ s_commit_working (store_t *self)
     self->working = NULL;
     if (rc)
         return rc;
-    self->generation++;
+    self->generation = generation;
     self->checkpoint_unsynced = true;
     return s_sync_checkpoint (self);
 }

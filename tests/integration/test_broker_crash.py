@@ -245,6 +245,8 @@ class LifecycleTest(unittest.TestCase):
                  [running.workers, "in use"]),
                 ("stream in use", dict(base, **{"--stream": running.stream}),
                  [running.stream, "in use"]),
+                ("data directory of the running broker",
+                 dict(base, **{"--data": running.data_dir}), [running.data_dir, "in use"]),
                 ("data under a file", dict(base, **{"--data": os.path.join(blocker, "data")}),
                  [blocker, "data"]),
                 ("missing config", dict(base, **{"-c": os.path.join(other.tmp, "none.cfg")}),

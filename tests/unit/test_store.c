@@ -3,7 +3,11 @@
     from the middle); dedupe keys; an abort leaves nothing; a reopen keeps
     the log; a schema version mismatch and an unusable data directory fail
     with a clear message; a tiny map grows (DAIBAN_RETRY, abort, grow, redo)
-    and everything is there after a reopen. */
+    and everything is there after a reopen. The write-ahead log: a child
+    that commits and crashes (no store_destroy) leaves events that the next
+    store_new replays, on top of a checkpoint too; an aborted batch that had
+    written is undone and the next takes its seqs; a checkpoint empties the
+    log and keeps the data; a data directory in use refuses a second store. */
 #define _XOPEN_SOURCE 700           //  nftw, mkdtemp
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,39 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store.h"
+#include "unit_files.h"
 
 #define MAP_SIZE (8 * 1024 * 1024)
 
 //  --- Temporary directories -------------------------------------------
-
-static int
-s_remove_entry (const char *path, const struct stat *info, int flag, struct FTW *walk)
-{
-    (void) info;
-    (void) flag;
-    (void) walk;
-    return remove (path);
-}
-
-static char *
-s_temp_dir (void)
-{
-    char *dir = strdup ("/tmp/test_store_XXXXXX");
-    assert_non_null (dir);
-    assert_non_null (mkdtemp (dir));
-    return dir;
-}
-
-static void
-s_remove_dir (char **dir_p)
-{
-    assert_int_equal (nftw (*dir_p, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
-    free (*dir_p);
-    *dir_p = NULL;
-}
 
 static store_t *
 s_open (const char *dir, size_t map_size)
@@ -70,7 +50,7 @@ static int
 s_setup_dir (void **state)
 {
     (void) state;
-    s_dir = s_temp_dir ();
+    s_dir = unit_temp_dir ("test_store");
     return 0;
 }
 
@@ -88,7 +68,7 @@ s_teardown (void **state)
 {
     (void) state;
     store_destroy (&s_store);
-    s_remove_dir (&s_dir);
+    unit_remove_dir (&s_dir);
     return 0;
 }
 
@@ -593,6 +573,312 @@ test_map_growth (void **state)
     assert_int_equal (store_last_seq (s_store), 2 * count);
 }
 
+//  --- The write-ahead log: crashes, aborts, checkpoints, the lock -------
+
+//  Commits events first_seq .. first_seq + count - 1 as one batch: source
+//  "batch", id "id-SEQ", case "C" and seq % 3, size + seq bytes. No cmocka
+//  assertion on the way but programmer errors: a forked child calls it.
+static daiban_code_t
+s_commit_batch (store_t *store, uint64_t first_seq, size_t count, size_t size,
+                daiban_error_t *err)
+{
+    MDB_txn *txn;
+    daiban_code_t code = store_write_begin (store, &txn, err);
+    for (size_t index = 0; !code && index < count; index++) {
+        uint64_t seq = first_seq + index;
+        char id [32], case_id [8];
+        snprintf (id, sizeof id, "id-%llu", (unsigned long long) seq);
+        snprintf (case_id, sizeof case_id, "C%llu", (unsigned long long) (seq % 3));
+        test_event_t event = { "batch", id, case_id };
+        code = s_append (store, txn, seq, &event, size + seq, err);
+    }
+    if (code) {
+        store_write_abort (store);
+        return code;
+    }
+    return store_write_commit (store, err);
+}
+
+//  Events first .. last are those of s_commit_batch with size, found by
+//  seq and by dedupe key.
+static void
+s_assert_batch_events (store_t *store, MDB_txn *txn, uint64_t first, uint64_t last, size_t size)
+{
+    for (uint64_t seq = first; seq <= last; seq++) {
+        char id [32], case_id [8];
+        snprintf (id, sizeof id, "id-%llu", (unsigned long long) seq);
+        snprintf (case_id, sizeof case_id, "C%llu", (unsigned long long) (seq % 3));
+        s_assert_event (store, txn, seq, case_id, size + seq);
+        s_assert_id (store, txn, "batch", id, seq);
+    }
+}
+
+//  The whole timeline is 1 .. last, case C1's is its share of it, and
+//  event last + 1 is not there.
+static void
+s_assert_timeline (store_t *store, MDB_txn *txn, uint64_t last)
+{
+    MDB_val value;
+    daiban_error_t err = { 0 };
+    assert_int_equal (store_event_get (store, txn, last + 1, &value, &err), DAIBAN_NOT_FOUND);
+    uint64_t all [64] = { 0 }, c1 [64] = { 0 };
+    size_t c1_count = 0;
+    assert_true (last < 64);
+    for (uint64_t seq = 1; seq <= last; seq++) {
+        all [seq - 1] = seq;
+        if (seq % 3 == 1)
+            c1 [c1_count++] = seq;
+    }
+    s_assert_walk (store, txn, 0, NULL, 0, all);
+    s_assert_walk (store, txn, 0, "C1", 0, c1);
+}
+
+//  The events LMDB holds on disk, read past the store (which must be
+//  closed: LMDB wants one environment per file in a process): what the
+//  last checkpoint wrote, without the log.
+static size_t
+s_checkpointed_events (const char *dir)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi events;
+    MDB_stat stat;
+    assert_int_equal (mdb_env_create (&env), 0);
+    assert_int_equal (mdb_env_set_maxdbs (env, 32), 0);
+    assert_int_equal (mdb_env_open (env, dir, MDB_RDONLY, 0644), 0);
+    assert_int_equal (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal (mdb_dbi_open (txn, "events", 0, &events), 0);
+    assert_int_equal (mdb_stat (txn, events, &stat), 0);
+    mdb_txn_abort (txn);
+    mdb_env_close (env);
+    return stat.ms_entries;
+}
+
+//  Runs child in a forked process that ends with _exit, without
+//  store_destroy and without cmocka: what it leaves in s_dir is what a
+//  broker that crashed leaves (its log in the page cache, LMDB as of the
+//  last checkpoint). The parent holds no store while it forks.
+static void
+s_run_crashing_child (unit_child_fn *child)
+{
+    assert_null (s_store);
+    unit_run_child (child);
+}
+
+//  Five batches of five events, synced, then a crash.
+static int
+s_child_batches_then_crash (void)
+{
+    daiban_error_t err = { 0 };
+    store_t *store = store_new (s_dir, MAP_SIZE, &err);
+    UNIT_CHILD_CHECK (store, 1, err.message);
+    for (uint64_t batch = 0; batch < 5; batch++)
+        UNIT_CHILD_CHECK (s_commit_batch (store, 1 + 5 * batch, 5, 40, &err) == DAIBAN_OK, 2,
+                     err.message);
+    UNIT_CHILD_CHECK (store_last_seq (store) == 25, 3, "last seq");
+    UNIT_CHILD_CHECK (store_log_bytes (store) > 0, 4, "the batches are in the log");
+    UNIT_CHILD_CHECK (store_sync (store, &err) == DAIBAN_OK, 5, err.message);
+    UNIT_CHILD_CHECK (store_committed (store) == 5, 6, "five batches committed");
+    UNIT_CHILD_CHECK (store_durable (store) == store_committed (store), 7, "durable after sync");
+    return 0;
+}
+
+//  Opens the store a crashed child left: store_new replayed the log
+//  (events 1..last, 40 bytes each, with their timelines) and checkpointed.
+static void
+s_reopen_recovered (uint64_t last)
+{
+    s_store = s_open (s_dir, MAP_SIZE);
+    assert_int_equal (store_last_seq (s_store), last);
+    assert_int_equal (store_log_bytes (s_store), 0);
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    assert_int_equal (store_read_begin (s_store, &txn, &err), DAIBAN_OK);
+    s_assert_batch_events (s_store, txn, 1, last, 40);
+    s_assert_timeline (s_store, txn, last);
+    store_read_end (s_store, &txn);
+}
+
+static void
+test_crash_recovery (void **state)
+{
+    (void) state;
+    s_run_crashing_child (s_child_batches_then_crash);
+    //  Nothing reached LMDB: the events are in the log only.
+    assert_int_equal (s_checkpointed_events (s_dir), 0);
+    s_reopen_recovered (25);
+    assert_int_equal (store_checkpoints (s_store), 1);
+    daiban_error_t err = { 0 };
+    //  The log goes on: seq 26 next, and a second reopen has it all.
+    assert_int_equal (s_commit_batch (s_store, 26, 1, 40, &err), DAIBAN_OK);
+    assert_true (store_log_bytes (s_store) > 0);
+    store_destroy (&s_store);
+    assert_int_equal (s_checkpointed_events (s_dir), 26);
+    s_reopen_recovered (26);
+}
+
+//  Batch A committed, batch B written then aborted, batch C: A and C.
+static void
+s_assert_a_and_c (store_t *store)
+{
+    assert_int_equal (store_last_seq (store), 5);
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
+    s_assert_batch_events (store, txn, 1, 3, 40);
+    s_assert_batch_events (store, txn, 4, 5, 70);
+    s_assert_timeline (store, txn, 5);
+    MDB_val value;
+    assert_int_equal (store_case_get (store, txn, "B-only", &value, &err), DAIBAN_NOT_FOUND);
+    store_read_end (store, &txn);
+}
+
+static void
+test_aborted_batch_undone (void **state)
+{
+    (void) state;
+    daiban_error_t err = { 0 };
+    assert_int_equal (s_commit_batch (s_store, 1, 3, 40, &err), DAIBAN_OK);
+    size_t log_bytes = store_log_bytes (s_store);
+    assert_true (log_bytes > 0);
+    //  B writes events 4 and 5 (ids id-4, id-5) and a case, then aborts.
+    MDB_txn *txn;
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    const test_event_t b_events [] = { { "batch", "id-4", "C1" }, { "batch", "id-5", "C2" } };
+    assert_int_equal (s_append (s_store, txn, 4, &b_events [0], 200, &err), DAIBAN_OK);
+    assert_int_equal (s_append (s_store, txn, 5, &b_events [1], 200, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (s_store, txn, "B-only", "b", 1, &err), DAIBAN_OK);
+    store_write_abort (s_store);
+    assert_int_equal (store_last_seq (s_store), 3);
+    assert_int_equal (store_log_bytes (s_store), log_bytes);
+    //  C takes seqs 4 and 5 and B's dedupe keys again, with other data.
+    assert_int_equal (s_commit_batch (s_store, 4, 2, 70, &err), DAIBAN_OK);
+    s_assert_a_and_c (s_store);
+    store_destroy (&s_store);
+    s_store = s_open (s_dir, MAP_SIZE);
+    s_assert_a_and_c (s_store);
+}
+
+//  Events 1 .. 6 of s_events and the state of case "A".
+static void
+s_assert_checkpoint_data (store_t *store)
+{
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    assert_int_equal (store_read_begin (store, &txn, &err), DAIBAN_OK);
+    for (size_t index = 0; index < EVENT_COUNT; index++)
+        s_assert_event (store, txn, index + 1, s_events [index].case_id, 100 + index);
+    s_assert_walk (store, txn, 0, "A", 0, (uint64_t []) { 1, 3, 5, 0 });
+    s_assert_id (store, txn, "ab", "c", 2);
+    MDB_val value;
+    assert_int_equal (store_case_get (store, txn, "A", &value, &err), DAIBAN_OK);
+    assert_int_equal (value.mv_size, 10);
+    assert_memory_equal (value.mv_data, "state of A", 10);
+    store_read_end (store, &txn);
+}
+
+static void
+test_checkpoint (void **state)
+{
+    (void) state;
+    size_t checkpoints = store_checkpoints (s_store);
+    assert_int_equal (store_log_bytes (s_store), 0);
+    s_commit_events (s_store, 1);
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (store_case_put (s_store, txn, "A", "state of A", 10, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (s_store, &err), DAIBAN_OK);
+    assert_true (store_log_bytes (s_store) > 0);
+    s_assert_checkpoint_data (s_store);
+
+    assert_int_equal (store_checkpoint (s_store, &err), DAIBAN_OK);
+    assert_int_equal (store_log_bytes (s_store), 0);
+    assert_int_equal (store_checkpoints (s_store), checkpoints + 1);
+    assert_int_equal (store_last_seq (s_store), EVENT_COUNT);
+    assert_true (store_durable (s_store) >= store_committed (s_store));
+    s_assert_checkpoint_data (s_store);
+    //  Writes go on after it, from the start of the log.
+    const test_event_t later = { "window-3", "w3-9", "Z" };
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    assert_int_equal (s_append (s_store, txn, EVENT_COUNT + 1, &later, 30, &err), DAIBAN_OK);
+    assert_int_equal (store_write_commit (s_store, &err), DAIBAN_OK);
+    assert_true (store_log_bytes (s_store) > 0);
+    assert_int_equal (store_checkpoints (s_store), checkpoints + 1);
+
+    store_destroy (&s_store);
+    assert_int_equal (s_checkpointed_events (s_dir), EVENT_COUNT + 1);
+    s_store = s_open (s_dir, MAP_SIZE);
+    assert_int_equal (store_last_seq (s_store), EVENT_COUNT + 1);
+    s_assert_checkpoint_data (s_store);
+    assert_int_equal (store_read_begin (s_store, &txn, &err), DAIBAN_OK);
+    s_assert_event (s_store, txn, EVENT_COUNT + 1, "Z", 30);
+    s_assert_walk (s_store, txn, 0, "Z", 0, (uint64_t []) { 7, 0 });
+    s_assert_id (s_store, txn, "window-3", "w3-9", EVENT_COUNT + 1);
+    store_read_end (s_store, &txn);
+}
+
+//  A data directory is one broker's: a second store_new is refused at
+//  once, and the first goes on as if nothing happened.
+static void
+test_data_dir_in_use (void **state)
+{
+    (void) state;
+    daiban_error_t err = { 0 };
+    assert_int_equal (s_commit_batch (s_store, 1, 2, 40, &err), DAIBAN_OK);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        daiban_error_t second_err = { 0 };
+        store_t *second = store_new (s_dir, MAP_SIZE, &second_err);
+        if (second) {
+            store_destroy (&second);
+            fail_msg ("a second store opened %s while the first holds it", s_dir);
+        }
+        assert_int_equal (second_err.code, DAIBAN_UNAVAILABLE);
+        if (!strstr (second_err.message, "in use"))
+            fail_msg ("second store_new: \"%s\"", second_err.message);
+    }
+    assert_int_equal (s_commit_batch (s_store, 3, 2, 40, &err), DAIBAN_OK);
+    MDB_txn *txn;
+    assert_int_equal (store_read_begin (s_store, &txn, &err), DAIBAN_OK);
+    s_assert_batch_events (s_store, txn, 1, 4, 40);
+    s_assert_timeline (s_store, txn, 4);
+    store_read_end (s_store, &txn);
+    store_destroy (&s_store);
+    s_store = s_open (s_dir, MAP_SIZE);
+    assert_int_equal (store_last_seq (s_store), 4);
+}
+
+//  Batch A, a checkpoint, batch B, synced, then a crash.
+static int
+s_child_checkpoint_then_crash (void)
+{
+    daiban_error_t err = { 0 };
+    store_t *store = store_new (s_dir, MAP_SIZE, &err);
+    UNIT_CHILD_CHECK (store, 1, err.message);
+    UNIT_CHILD_CHECK (s_commit_batch (store, 1, 5, 40, &err) == DAIBAN_OK, 2, err.message);
+    size_t checkpoints = store_checkpoints (store);
+    UNIT_CHILD_CHECK (store_checkpoint (store, &err) == DAIBAN_OK, 3, err.message);
+    UNIT_CHILD_CHECK (store_checkpoints (store) == checkpoints + 1, 4, "checkpoint counted");
+    UNIT_CHILD_CHECK (store_log_bytes (store) == 0, 5, "log restarted");
+    UNIT_CHILD_CHECK (s_commit_batch (store, 6, 5, 40, &err) == DAIBAN_OK, 6, err.message);
+    UNIT_CHILD_CHECK (store_log_bytes (store) > 0, 7, "batch B in the log");
+    UNIT_CHILD_CHECK (store_sync (store, &err) == DAIBAN_OK, 8, err.message);
+    UNIT_CHILD_CHECK (store_last_seq (store) == 10, 9, "last seq");
+    return 0;
+}
+
+static void
+test_log_replayed_on_checkpoint (void **state)
+{
+    (void) state;
+    s_run_crashing_child (s_child_checkpoint_then_crash);
+    //  LMDB has A; B is in the log only, after the stale records of A.
+    assert_int_equal (s_checkpointed_events (s_dir), 5);
+    s_reopen_recovered (10);
+    store_destroy (&s_store);
+    assert_int_equal (s_checkpointed_events (s_dir), 10);
+}
+
 static void
 test_u64_keys (void **state)
 {
@@ -616,6 +902,31 @@ test_u64_keys (void **state)
     assert_memory_equal (key, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
 }
 
+//  store_destroy checkpoints even when the working transaction was dropped
+//  (an aborted batch that had written) or a written batch is still open.
+static void
+test_destroy_checkpoints_after_abort (void **state)
+{
+    (void) state;
+    daiban_error_t err = { 0 };
+    assert_int_equal (s_commit_batch (s_store, 1, 3, 40, &err), DAIBAN_OK);
+    MDB_txn *txn;
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    const test_event_t aborted = { "batch", "id-4", "C1" };
+    assert_int_equal (s_append (s_store, txn, 4, &aborted, 50, &err), DAIBAN_OK);
+    store_write_abort (s_store);
+    store_destroy (&s_store);
+    assert_int_equal (s_checkpointed_events (s_dir), 3);
+    //  The same with the written batch still open at store_destroy.
+    s_store = s_open (s_dir, MAP_SIZE);
+    assert_int_equal (s_commit_batch (s_store, 4, 2, 40, &err), DAIBAN_OK);
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    const test_event_t open_at_destroy = { "batch", "id-6", "C0" };
+    assert_int_equal (s_append (s_store, txn, 6, &open_at_destroy, 50, &err), DAIBAN_OK);
+    store_destroy (&s_store);
+    assert_int_equal (s_checkpointed_events (s_dir), 5);
+}
+
 int
 main (void)
 {
@@ -629,6 +940,14 @@ main (void)
         cmocka_unit_test_setup_teardown (test_schema_version_mismatch, s_setup_store, s_teardown),
         cmocka_unit_test_setup_teardown (test_data_dir, s_setup_dir, s_teardown),
         cmocka_unit_test_setup_teardown (test_map_growth, s_setup_dir, s_teardown),
+        cmocka_unit_test_setup_teardown (test_crash_recovery, s_setup_dir, s_teardown),
+        cmocka_unit_test_setup_teardown (test_aborted_batch_undone, s_setup_store, s_teardown),
+        cmocka_unit_test_setup_teardown (test_checkpoint, s_setup_store, s_teardown),
+        cmocka_unit_test_setup_teardown (test_data_dir_in_use, s_setup_store, s_teardown),
+        cmocka_unit_test_setup_teardown (test_log_replayed_on_checkpoint, s_setup_dir,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_destroy_checkpoints_after_abort, s_setup_store,
+                                         s_teardown),
         cmocka_unit_test (test_u64_keys),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
