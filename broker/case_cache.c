@@ -10,9 +10,13 @@ typedef struct {
     bool changed;
 } entry_t;
 
+//  States kept past this many are dropped at the next batch.
+#define CASE_CACHE_KEEP 1024
+
 struct _case_cache_t {
     store_t *store;
     MDB_txn *txn;
+    uint64_t changes;           //  store_changes after our last commit
     zhashx_t *entries;          //  case id → entry_t
     wire_buffer_t buffer;
 };
@@ -42,6 +46,7 @@ case_cache_new (store_t *store)
     }
     zhashx_set_destructor (self->entries, s_entry_free);
     wire_buffer_init (&self->buffer);
+    self->changes = UINT64_MAX;     //  nothing kept yet
     return self;
 }
 
@@ -60,8 +65,16 @@ case_cache_destroy (case_cache_t **self_p)
 void
 case_cache_begin (case_cache_t *self, MDB_txn *txn)
 {
-    zhashx_purge (self->entries);
+    if (store_changes (self->store) != self->changes
+    ||  zhashx_size (self->entries) > CASE_CACHE_KEEP)
+        zhashx_purge (self->entries);
     self->txn = txn;
+}
+
+void
+case_cache_committed (case_cache_t *self)
+{
+    self->changes = store_changes (self->store);
 }
 
 store_t *

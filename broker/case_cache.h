@@ -2,7 +2,10 @@
     once and written once, just before the commit. A batch of events for
     one case — a client's pipelined worklogs, the several events of a
     worker's done — would otherwise decode and re-encode the same state
-    for each event, which costs more than the rest of the ingest. */
+    for each event, which costs more than the rest of the ingest. The
+    states stay for the next batch while no other batch changed the store
+    (store_changes): a client posting one event at a time to a case does
+    not pay a decode per event either. */
 #ifndef DAIBAN_CASE_CACHE_H
 #define DAIBAN_CASE_CACHE_H
 
@@ -16,8 +19,11 @@ typedef struct _case_cache_t case_cache_t;
 case_cache_t *case_cache_new (store_t *store);
 void case_cache_destroy (case_cache_t **self_p);
 
-//  Starts on a new write transaction: forgets every state.
+//  Starts on a batch: forgets every state unless the store is as this
+//  cache's last committed batch left it.
 void case_cache_begin (case_cache_t *self, MDB_txn *txn);
+//  The batch committed: its states are the store's.
+void case_cache_committed (case_cache_t *self);
 store_t *case_cache_store (case_cache_t *self);
 MDB_txn *case_cache_txn (case_cache_t *self);
 

@@ -163,7 +163,10 @@ s_apply_batch (case_cache_t *cache, pending_t *pending, size_t count, int64_t ts
         store_write_abort (store);
         return code;
     }
-    return store_write_commit (store, err);
+    if ((code = store_write_commit (store, err)))
+        return code;
+    case_cache_committed (cache);
+    return DAIBAN_OK;
 }
 
 void

@@ -431,7 +431,8 @@ s_settle_once (dispatch_t *self, int64_t now, timer_due_t *due, size_t *due_coun
     if (code)
         store_write_abort (self->store);
     else
-        code = store_write_commit (self->store, err);
+    if (!(code = store_write_commit (self->store, err)))
+        case_cache_committed (self->cases);
     if (code)
         outbox_truncate (self->outbox, mark);
     return code;

@@ -291,6 +291,12 @@ store_map_size (store_t *self)
     return self->map_size;
 }
 
+uint64_t
+store_changes (store_t *self)
+{
+    return self->changes;
+}
+
 size_t
 store_log_bytes (store_t *self)
 {
@@ -331,6 +337,7 @@ s_drop_working (store_t *self)
         mdb_txn_abort (self->working);
     self->working = NULL;
     self->pending_seq = self->last_seq;
+    self->changes++;
 }
 
 daiban_code_t
@@ -350,6 +357,7 @@ store_write_commit (store_t *self, daiban_error_t *err)
     }
     self->last_seq = self->pending_seq;
     self->committed++;
+    self->changes++;
     return DAIBAN_OK;
 }
 
@@ -389,6 +397,7 @@ store_write_abort (store_t *self)
     if (!self->batch)
         return;
     self->batch = false;
+    self->changes++;
     //  A batch that wrote nothing left the working transaction as it was.
     if (wal_batch_writes (self->wal) || self->spoiled)
         s_drop_working (self);

@@ -80,6 +80,11 @@ int store_put (store_t *self, MDB_txn *txn, store_db_t db, MDB_val *key, MDB_val
 int store_del (store_t *self, MDB_txn *txn, store_db_t db, MDB_val *key);
 int store_cursor_del (store_t *self, MDB_cursor *cursor, store_db_t db, const MDB_val *key);
 
+//  Counts every batch committed with writes and every batch undone: a
+//  reader that kept decoded state knows it is still right while the
+//  count is what it was after its own commit.
+uint64_t store_changes (store_t *self);
+
 //  Bytes of log written since the last checkpoint.
 size_t store_log_bytes (store_t *self);
 size_t store_checkpoints (store_t *self);

@@ -20,6 +20,7 @@ struct _store_t {
     size_t map_size;
     uint64_t committed;         //  id of the last batch appended to the log
     uint64_t durable;           //  id up to which batches survive power loss
+    uint64_t changes;           //  batches committed or undone, ever
     bool checkpoint_unsynced;   //  committed, its meta page not yet flushed
     size_t checkpoints;
 };

@@ -1,4 +1,5 @@
 /*  wal: the store's write-ahead log (see wal.h). */
+#define _GNU_SOURCE                 //  O_DIRECT
 #include "wal.h"
 
 #include <errno.h>
@@ -16,10 +17,16 @@
 #define WAL_PUT 1
 #define WAL_DELETE 2
 #define WAL_ZERO_CHUNK (1 << 20)
+#define WAL_PAGE 4096u
 
 struct _wal_t {
     int fd;
+    int direct;                 //  the same file opened O_DIRECT, or -1
     char *path;
+    unsigned char *pages;       //  aligned: the tail's page, then the record
+    size_t pages_size;
+    size_t pages_at;            //  file offset of pages [0]
+    bool pages_loaded;          //  pages [0 .. tail - pages_at] are the file's
     size_t tail;                //  where the next record goes
     size_t allocated;           //  bytes of the file known to exist
     msgpack_sbuffer batch;      //  the payload being built (a byte buffer)
@@ -88,6 +95,7 @@ wal_new (const char *path, size_t prealloc, daiban_error_t *err)
         daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
         return NULL;
     }
+    self->direct = -1;
     msgpack_sbuffer_init (&self->batch);
     self->fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (self->fd == -1) {
@@ -111,6 +119,10 @@ wal_new (const char *path, size_t prealloc, daiban_error_t *err)
     self->allocated = (size_t) info.st_size;
     if (self->allocated < prealloc)
         s_preallocate (self, prealloc);
+    //  Records go out as whole pages, straight to the disk (less CPU per
+    //  flush, no read of a half-written page); where the file system has
+    //  no O_DIRECT (tmpfs), through the page cache.
+    self->direct = open (path, O_WRONLY | O_DIRECT | O_CLOEXEC);
     return self;
 }
 
@@ -120,8 +132,11 @@ wal_destroy (wal_t **self_p)
     if (!self_p || !*self_p)
         return;
     wal_t *self = *self_p;
+    if (self->direct != -1)
+        close (self->direct);
     if (self->fd != -1)
         close (self->fd);
+    free (self->pages);
     msgpack_sbuffer_destroy (&self->batch);
     free (self->path);
     free (self);
@@ -190,11 +205,12 @@ s_checksum (const unsigned char *header, const unsigned char *payload, size_t si
 }
 
 static daiban_code_t
-s_write_all (wal_t *self, const void *data, size_t size, size_t at, daiban_error_t *err)
+s_write_all (wal_t *self, int fd, const void *data, size_t size, size_t at,
+             daiban_error_t *err)
 {
     const unsigned char *bytes = (const unsigned char *) data;
     while (size) {
-        ssize_t written = pwrite (self->fd, bytes, size, (off_t) at);
+        ssize_t written = pwrite (fd, bytes, size, (off_t) at);
         if (written < 0 && errno == EINTR)
             continue;
         if (written <= 0)
@@ -204,6 +220,61 @@ s_write_all (wal_t *self, const void *data, size_t size, size_t at, daiban_error
         size -= (size_t) written;
         at += (size_t) written;
     }
+    return DAIBAN_OK;
+}
+
+static daiban_code_t
+s_append_buffered (wal_t *self, const unsigned char *header, daiban_error_t *err)
+{
+    if (s_write_all (self, self->fd, header, WAL_HEADER, self->tail, err)
+    ||  s_write_all (self, self->fd, self->batch.data, self->batch.size, self->tail + WAL_HEADER,
+                     err))
+        return err->code;
+    return DAIBAN_OK;
+}
+
+//  Room for the tail's page and the record in the aligned buffer.
+static bool
+s_reserve_pages (wal_t *self, size_t size)
+{
+    if (size <= self->pages_size)
+        return true;
+    void *pages;
+    if (posix_memalign (&pages, WAL_PAGE, size))
+        return false;
+    if (self->pages_loaded)
+        memcpy (pages, self->pages, self->tail - self->pages_at);
+    free (self->pages);
+    self->pages = (unsigned char *) pages;
+    self->pages_size = size;
+    return true;
+}
+
+//  Writes from the start of the tail's page to the end of the record's,
+//  zero-padded: the bytes before the tail are written again as they are.
+static daiban_code_t
+s_append_direct (wal_t *self, const unsigned char *header, daiban_error_t *err)
+{
+    size_t start = self->tail & ~(size_t) (WAL_PAGE - 1), before = self->tail - start;
+    size_t used = before + WAL_HEADER + self->batch.size;
+    size_t padded = (used + WAL_PAGE - 1) & ~(size_t) (WAL_PAGE - 1);
+    if (!s_reserve_pages (self, padded))
+        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "write-ahead log: out of memory");
+    if ((!self->pages_loaded || self->pages_at != start) && before
+    &&  pread (self->fd, self->pages, before, (off_t) start) != (ssize_t) before)
+        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "write-ahead log %s: cannot read its "
+                                 "last page", self->path);
+    memcpy (self->pages + before, header, WAL_HEADER);
+    memcpy (self->pages + before + WAL_HEADER, self->batch.data, self->batch.size);
+    memset (self->pages + used, 0, padded - used);
+    self->pages_loaded = false;
+    if (s_write_all (self, self->direct, self->pages, padded, start, err))
+        return err->code;
+    //  The record's last page stays in front for the next record.
+    size_t last = (start + used) & ~(size_t) (WAL_PAGE - 1);
+    memmove (self->pages, self->pages + (last - start), start + used - last);
+    self->pages_at = last;
+    self->pages_loaded = true;
     return DAIBAN_OK;
 }
 
@@ -224,9 +295,10 @@ wal_append (wal_t *self, uint64_t generation, daiban_error_t *err)
     size_t end = self->tail + WAL_HEADER + self->batch.size;
     if (end > self->allocated)
         s_preallocate (self, end + (end >> 2));
-    if (s_write_all (self, header, WAL_HEADER, self->tail, err)
-    ||  s_write_all (self, self->batch.data, self->batch.size, self->tail + WAL_HEADER, err))
-        return err->code;
+    daiban_code_t code = self->direct == -1
+        ? s_append_buffered (self, header, err): s_append_direct (self, header, err);
+    if (code)
+        return code;
     self->tail = end;
     if (end > self->allocated)
         self->allocated = end;
@@ -252,6 +324,7 @@ void
 wal_restart (wal_t *self)
 {
     self->tail = 0;
+    self->pages_loaded = false;
 }
 
 //  Walks one record's payload; false when it does not parse (a record
@@ -342,5 +415,6 @@ wal_replay (wal_t *self, uint64_t generation, wal_write_fn *write, void *argumen
         offset += WAL_HEADER + size;
     }
     self->tail = offset;
+    self->pages_loaded = false;
     return DAIBAN_OK;
 }
