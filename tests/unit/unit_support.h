@@ -259,7 +259,8 @@ unit_assert_json_matches (const char *label, const char *expected_text, const js
         size_t flags = JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY;
         char *want = json_dumps (expected, flags);
         char *got = actual? json_dumps (actual, flags): NULL;
-        print_error ("%s:\n  expected (subset): %s\n  actual:            %s\n", label, want, got);
+        print_error ("%s:\n  expected (subset): %s\n  actual:            %s\n", label,
+                     want? want: "(none)", got? got: "(none)");
         free (want);
         free (got);
         json_decref (expected);
