@@ -265,10 +265,12 @@ s_answer (broker_t *self, size_t count, int64_t now)
         pending_t *pending = &self->pending [index];
         wire_buffer_t *reply = &self->reply;
         wire_buffer_clear (reply);
+        //  A read transaction per request: one (retry) may run a batch
+        //  whose failure replaces the store's working transaction.
         if (pending->err.code == DAIBAN_OK && pending->request.op == REQUEST_POST)
             s_pack_post_reply (pending, reply);
         else
-        if (pending->err.code == DAIBAN_OK && !context.txn
+        if (pending->err.code == DAIBAN_OK
         &&  store_read_begin (self->store, &context.txn, &read_err))
             pending->err = read_err;
         if (pending->err.code == DAIBAN_OK && pending->request.op != REQUEST_POST)

@@ -48,7 +48,8 @@ s_acked (dispatch_t *self, MDB_txn *txn, role_t *role, uint64_t seq)
 void
 dispatch_fill (dispatch_t *self, role_t *role)
 {
-    uint64_t last = store_last_seq (self->store);
+    //  Only what is durable: a worker acts on what it is given.
+    uint64_t last = store_durable_seq (self->store);
     if (role->scanned >= last || role->jobs >= DISPATCH_WINDOW / 2)
         return;
     MDB_txn *txn;

@@ -161,7 +161,8 @@ s_mark_retrying (dispatch_t *self, const char *role, uint64_t seq, char *case_id
         rc = store_put (self->store, txn, STORE_DB_DEADLETTERS, &entry, &updated, 0);
         wire_buffer_release (&record);
         if (rc)
-            code = daiban_error_set (err, DAIBAN_UNAVAILABLE, "retry: %s", mdb_strerror (rc));
+            code = daiban_error_set (err, rc == MDB_MAP_FULL? DAIBAN_RETRY: DAIBAN_UNAVAILABLE,
+                                     "retry: %s", mdb_strerror (rc));
     }
     msgpack_zone_destroy (&zone);
     if (code)
@@ -178,8 +179,12 @@ dispatch_retry (dispatch_t *self, const char *role_name, uint64_t seq, daiban_er
     if (!role)
         return daiban_error_set (err, DAIBAN_NOT_FOUND, "no role %s", role_name);
     char case_id [ENVELOPE_CASE_MAX + 1] = "";
-    if (s_mark_retrying (self, role_name, seq, case_id, err))
-        return err->code;
+    daiban_code_t code;
+    while ((code = s_mark_retrying (self, role_name, seq, case_id, err)) == DAIBAN_RETRY)
+        if (store_grow (self->store, err))
+            return err->code;
+    if (code)
+        return code;
     if (!role_find (role, seq) && !role_enqueue (role, seq, case_id, true))
         return daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
     log_info ("role %s: dead letter %llu queued again by an operator", role_name,

@@ -420,6 +420,7 @@ s_settle_once (dispatch_t *self, int64_t now, timer_due_t *due, size_t *due_coun
 {
     MDB_txn *txn;
     size_t mark = outbox_size (self->outbox);
+    *due_count = 0;
     daiban_code_t code = store_write_begin (self->store, &txn, err);
     if (code)
         return code;
@@ -450,6 +451,7 @@ dispatch_settle (dispatch_t *self, int64_t now, int64_t mono)
     while ((code = s_settle_once (self, now, due, &due_count, &err)) == DAIBAN_RETRY) {
         for (size_t index = 0; index < due_count; index++)
             free (due [index].record);
+        due_count = 0;
         if ((code = store_grow (self->store, &err)))
             break;
         log_info ("storage map grown to %zu bytes", store_map_size (self->store));

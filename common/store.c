@@ -165,7 +165,11 @@ s_rebuild (store_t *self, daiban_error_t *err)
         return store_lmdb_error (rc, "begin write", err);
     }
     size_t records;
-    daiban_code_t code = wal_replay (self->wal, self->generation, s_replay_write, self,
+    //  Every record this process appended must come back (at open the
+    //  tail is 0; after an unsynced checkpoint the records are of the old
+    //  generation and none is replayed).
+    size_t at_least = self->checkpoint_unsynced? 0: wal_tail (self->wal);
+    daiban_code_t code = wal_replay (self->wal, self->generation, at_least, s_replay_write, self,
                                      &records, err);
     if (!code && (rc = s_read_last_seq (self)))
         code = store_lmdb_error (rc, "replay", err);
@@ -205,6 +209,7 @@ s_sync_checkpoint (store_t *self)
         self->checkpoint_unsynced = false;
         wal_restart (self->wal);
         self->durable = self->committed;
+        self->durable_seq = self->last_seq;
         self->checkpoints++;
     }
     return rc;
@@ -283,6 +288,12 @@ uint64_t
 store_last_seq (store_t *self)
 {
     return self->last_seq;
+}
+
+uint64_t
+store_durable_seq (store_t *self)
+{
+    return self->durable_seq;
 }
 
 size_t
@@ -384,10 +395,22 @@ store_sync (store_t *self, daiban_error_t *err)
 {
     if (self->durable == self->committed)
         return DAIBAN_OK;
-    uint64_t committed = self->committed;
-    if (wal_sync (self->wal, err))
+    //  After a failed flush the page cache may have dropped what it could
+    //  not write, and the next fdatasync would succeed all the same
+    //  (Linux): the records are made durable through LMDB instead, from
+    //  the working transaction, which holds them.
+    if (self->log_suspect) {
+        if (store_checkpoint (self, err))
+            return err->code;
+        self->log_suspect = false;
+        return DAIBAN_OK;
+    }
+    if (wal_sync (self->wal, err)) {
+        self->log_suspect = true;
         return err->code;
-    self->durable = committed;
+    }
+    self->durable = self->committed;
+    self->durable_seq = self->last_seq;
     return DAIBAN_OK;
 }
 
@@ -398,9 +421,14 @@ store_write_abort (store_t *self)
         return;
     self->batch = false;
     self->changes++;
-    //  A batch that wrote nothing left the working transaction as it was.
-    if (wal_batch_writes (self->wal) || self->spoiled)
+    //  A batch that wrote nothing left the working transaction as it was,
+    //  unless a failed read made LMDB refuse it from now on.
+    MDB_cursor *probe = NULL;
+    if (wal_batch_writes (self->wal) || self->spoiled || !self->working
+    ||  mdb_cursor_open (self->working, self->dbi [STORE_DB_META], &probe))
         s_drop_working (self);
+    if (probe)
+        mdb_cursor_close (probe);
 }
 
 int

@@ -52,8 +52,10 @@ MDB_dbi store_dbi (store_t *self, store_db_t db);
 store_t *store_new (const char *dir, size_t map_size, daiban_error_t *err);
 void store_destroy (store_t **self_p);
 
-//  The highest committed seq (0 for an empty log).
+//  The highest committed seq (0 for an empty log), and the highest that
+//  is durable: what may be shown to workers, who act on it.
 uint64_t store_last_seq (store_t *self);
+uint64_t store_durable_seq (store_t *self);
 size_t store_map_size (store_t *self);
 
 //  A batch of writes: one at a time. Commit appends it to the log; a

@@ -16,11 +16,13 @@ struct _store_t {
     bool spoiled;               //  a write of the batch failed: the working txn must go
     uint64_t generation;        //  of the log records since the checkpoint
     uint64_t last_seq;          //  committed
+    uint64_t durable_seq;       //  the last seq that survives a power loss
     uint64_t pending_seq;       //  appended in the open batch
     size_t map_size;
     uint64_t committed;         //  id of the last batch appended to the log
     uint64_t durable;           //  id up to which batches survive power loss
     uint64_t changes;           //  batches committed or undone, ever
+    bool log_suspect;           //  a flush of the log failed: trust LMDB's instead
     bool checkpoint_unsynced;   //  committed, its meta page not yet flushed
     size_t checkpoints;
 };

@@ -297,6 +297,12 @@ wal_append (wal_t *self, uint64_t generation, daiban_error_t *err)
         s_preallocate (self, end + (end >> 2));
     daiban_code_t code = self->direct == -1
         ? s_append_buffered (self, header, err): s_append_direct (self, header, err);
+    if (code && self->direct != -1 && errno == EINVAL) {
+        //  The file system took the O_DIRECT open but not the writes.
+        close (self->direct);
+        self->direct = -1;
+        code = s_append_buffered (self, header, err);
+    }
     if (code)
         return code;
     self->tail = end;
@@ -365,9 +371,13 @@ s_read_record (wal_t *self, size_t offset, size_t file_size, unsigned char **pay
                size_t *size, uint64_t *generation)
 {
     unsigned char header [WAL_HEADER];
-    if (file_size - offset < WAL_HEADER
-    ||  pread (self->fd, header, WAL_HEADER, (off_t) offset) != WAL_HEADER
-    ||  memcmp (header, WAL_MAGIC, 4))
+    if (file_size - offset < WAL_HEADER)
+        return 0;
+    //  A read that fails is not the end of the log: -1, never 0, or the
+    //  records after it would be taken for free space and overwritten.
+    if (pread (self->fd, header, WAL_HEADER, (off_t) offset) != WAL_HEADER)
+        return -1;
+    if (memcmp (header, WAL_MAGIC, 4))
         return 0;
     *size = s_get_u32 (header + 4);
     *generation = s_get_u64 (header + 8);
@@ -376,8 +386,11 @@ s_read_record (wal_t *self, size_t offset, size_t file_size, unsigned char **pay
     *payload = (unsigned char *) malloc (*size? *size: 1);
     if (!*payload)
         return -1;
-    if (pread (self->fd, *payload, *size, (off_t) (offset + WAL_HEADER)) != (ssize_t) *size
-    ||  s_checksum (header, *payload, *size) != s_get_u32 (header + 16)) {
+    if (pread (self->fd, *payload, *size, (off_t) (offset + WAL_HEADER)) != (ssize_t) *size) {
+        free (*payload);
+        return -1;
+    }
+    if (s_checksum (header, *payload, *size) != s_get_u32 (header + 16)) {
         free (*payload);
         return 0;
     }
@@ -385,8 +398,8 @@ s_read_record (wal_t *self, size_t offset, size_t file_size, unsigned char **pay
 }
 
 daiban_code_t
-wal_replay (wal_t *self, uint64_t generation, wal_write_fn *write, void *argument,
-            size_t *records, daiban_error_t *err)
+wal_replay (wal_t *self, uint64_t generation, size_t at_least, wal_write_fn *write,
+            void *argument, size_t *records, daiban_error_t *err)
 {
     struct stat info;
     if (fstat (self->fd, &info))
@@ -398,9 +411,12 @@ wal_replay (wal_t *self, uint64_t generation, wal_write_fn *write, void *argumen
         unsigned char *payload;
         size_t size;
         uint64_t record_generation;
+        errno = 0;
         int found = s_read_record (self, offset, file_size, &payload, &size, &record_generation);
         if (found < 0)
-            return daiban_error_set (err, DAIBAN_UNAVAILABLE, "write-ahead log: out of memory");
+            return daiban_error_set (err, DAIBAN_UNAVAILABLE, "write-ahead log %s: cannot read "
+                                     "the record at %zu: %s", self->path, offset,
+                                     errno? strerror (errno): "out of memory");
         if (found == 0)
             break;
         if (record_generation != generation) {
@@ -414,6 +430,9 @@ wal_replay (wal_t *self, uint64_t generation, wal_write_fn *write, void *argumen
             return code;
         offset += WAL_HEADER + size;
     }
+    if (offset < at_least)
+        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "write-ahead log %s: the records end "
+                                 "at %zu, %zu were written", self->path, offset, at_least);
     self->tail = offset;
     self->pages_loaded = false;
     return DAIBAN_OK;

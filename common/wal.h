@@ -49,12 +49,15 @@ void wal_restart (wal_t *self);
 //  Calls write for each write of each record, in order, from the start
 //  of the file, until the first record that is invalid or of another
 //  generation (left from before the last restart); the tail is left
-//  after the last one read.
+//  after the last one read. A read error, or records that end before
+//  at_least (what this process knows it wrote), is an error and leaves
+//  the tail where it was.
 //  write returns 0, or an error code that stops the replay.
 typedef daiban_code_t (wal_write_fn) (void *argument, unsigned database, bool put,
                                       const void *key, size_t key_size, const void *value,
                                       size_t value_size, daiban_error_t *err);
-daiban_code_t wal_replay (wal_t *self, uint64_t generation, wal_write_fn *write,
-                          void *argument, size_t *records, daiban_error_t *err);
+daiban_code_t wal_replay (wal_t *self, uint64_t generation, size_t at_least,
+                          wal_write_fn *write, void *argument, size_t *records,
+                          daiban_error_t *err);
 
 #endif

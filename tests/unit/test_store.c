@@ -805,6 +805,13 @@ test_checkpoint (void **state)
     assert_int_equal (store_write_commit (s_store, &err), DAIBAN_OK);
     assert_true (store_log_bytes (s_store) > 0);
     assert_int_equal (store_checkpoints (s_store), checkpoints + 1);
+    //  Committed is not durable until the log is flushed: workers see
+    //  only up to store_durable_seq.
+    assert_int_equal (store_durable_seq (s_store), EVENT_COUNT);
+    assert_true (store_durable (s_store) < store_committed (s_store));
+    assert_int_equal (store_sync (s_store, &err), DAIBAN_OK);
+    assert_int_equal (store_durable_seq (s_store), EVENT_COUNT + 1);
+    assert_int_equal (store_durable (s_store), store_committed (s_store));
 
     store_destroy (&s_store);
     assert_int_equal (s_checkpointed_events (s_dir), EVENT_COUNT + 1);

@@ -192,7 +192,7 @@ s_replay (wal_t *wal, uint64_t generation, collected_t *collected)
     s_collected_free (collected);
     size_t records = 999;
     daiban_error_t err = { 0 };
-    if (wal_replay (wal, generation, s_collect, collected, &records, &err))
+    if (wal_replay (wal, generation, 0, s_collect, collected, &records, &err))
         fail_msg ("wal_replay: %s", err.message);
     return records;
 }
@@ -408,6 +408,31 @@ test_torn_tail_truncated (void **state)
 
 //  One byte of the last record changed: in its payload, its checksum, its
 //  size, its generation or its magic. The records before it still count.
+//  Records this process wrote that replay cannot find (here: the file
+//  cut under it) are an error, not the end of the log: the tail stays, so
+//  nothing acknowledged is overwritten.
+static void
+test_replay_short_of_the_tail (void **state)
+{
+    (void) state;
+    s_wal = s_open (s_path, 0);
+    size_t written = s_append_batches (s_wal, GENERATION, 3);
+    assert_int_equal (wal_tail (s_wal), written);
+    assert_int_equal (truncate (s_path, (off_t) (written - 1)), 0);
+    size_t records = 0;
+    daiban_error_t err = { 0 };
+    assert_int_equal (wal_replay (s_wal, GENERATION, written, s_collect, &s_collected, &records,
+                                  &err), DAIBAN_UNAVAILABLE);
+    assert_non_null (strstr (err.message, "were written"));
+    assert_int_equal (wal_tail (s_wal), written);
+    //  Asking for no more than what is there reads the two whole records.
+    s_collected_free (&s_collected);
+    daiban_error_clear (&err);
+    assert_int_equal (wal_replay (s_wal, GENERATION, 0, s_collect, &s_collected, &records, &err),
+                      DAIBAN_OK);
+    assert_int_equal (records, 2);
+}
+
 static void
 test_torn_tail_corrupted (void **state)
 {
@@ -650,7 +675,7 @@ test_callback_error (void **state)
         s_collected.fail_code = cases [index].code;
         size_t records;
         daiban_error_t err = { 0 };
-        daiban_code_t code = wal_replay (s_wal, GENERATION, s_collect, &s_collected, &records,
+        daiban_code_t code = wal_replay (s_wal, GENERATION, 0, s_collect, &s_collected, &records,
                                          &err);
         assert_int_equal (code, cases [index].code);
         assert_int_equal (err.code, cases [index].code);
@@ -676,6 +701,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_replay_in_order, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_other_generation, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_torn_tail_truncated, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_replay_short_of_the_tail, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_torn_tail_corrupted, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_restart, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_lock, s_setup, s_teardown),
