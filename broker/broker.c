@@ -49,6 +49,7 @@ struct _broker_t {
     size_t checkpoint_bytes;    //  checkpoint when the log is this long
     int64_t checkpoint_ms;      //  or this old
     int64_t checkpoint_at;      //  monotonic time of the last one
+    const char *backup_dir;     //  where `backup` makes its copies (config)
     bool checkpoint_failed;     //  logged once until one succeeds
     wire_buffer_t reply;
     broker_counters_t counters;
@@ -103,6 +104,9 @@ s_read_settings (broker_t *self, config_t *config, int64_t *map_size, daiban_err
     self->batch_max = (size_t) batch_max;
     self->history_max_bytes = (size_t) history_max_bytes;
     self->checkpoint_bytes = (size_t) checkpoint_bytes;
+    self->backup_dir = config_get (config, "broker/backup_dir");
+    if (!self->backup_dir || !*self->backup_dir)
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST, "config broker: backup_dir is empty");
     const char *test_clock = config_get (config, "broker/test_clock");
     if (test_clock && *test_clock) {
         char *end;
@@ -259,7 +263,7 @@ s_answer (broker_t *self, size_t count, int64_t now)
 {
     query_context_t context = { self->store, NULL, self->catalog, self->dispatch, &self->counters,
                                 self->history_max_bytes, now, self->started,
-                                self->test_clock, &self->test_now };
+                                self->test_clock, &self->test_now, self->backup_dir };
     daiban_error_t read_err;
     for (size_t index = 0; index < count; index++) {
         pending_t *pending = &self->pending [index];

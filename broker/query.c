@@ -1,5 +1,6 @@
 /*  query: the read-only ops of ingress (see query.h). */
 #include "query.h"
+#include "backup.h"
 
 #include <string.h>
 #include "case_state.h"
@@ -247,7 +248,7 @@ s_stats (query_context_t *context, const request_t *request, wire_buffer_t *repl
 {
     const broker_counters_t *counters = context->counters;
     msgpack_packer *packer = &reply->packer;
-    request_pack_ok (packer, request->rid, 15 + dispatch_stats_count ());
+    request_pack_ok (packer, request->rid, 16 + dispatch_stats_count ());
     s_pack_counter (packer, "last_seq", store_last_seq (context->store));
     s_pack_counter (packer, "cases", store_case_count (context->store, context->txn));
     s_pack_counter (packer, "posts", counters->posts);
@@ -260,6 +261,7 @@ s_stats (query_context_t *context, const request_t *request, wire_buffer_t *repl
     s_pack_counter (packer, "map_grown", counters->map_grown);
     s_pack_counter (packer, "log_bytes", store_log_bytes (context->store));
     s_pack_counter (packer, "checkpoints", counters->checkpoints);
+    backup_pack_stats (context->store, packer);
     s_pack_counter (packer, "uptime_ms", (uint64_t) (context->now - context->started));
     wire_pack_key (packer, "now");
     msgpack_pack_int64 (packer, context->now);
@@ -375,6 +377,7 @@ query_answer (query_context_t *context, const request_t *request, wire_buffer_t 
         case REQUEST_DEADLETTERS: s_deadletters (context, request, reply, &err); break;
         case REQUEST_RETRY: s_retry (context, request, reply, &err); break;
         case REQUEST_CLOCK: s_clock (context, request, reply, &err); break;
+        case REQUEST_BACKUP: backup_answer (context, request, reply, &err); break;
         default: daiban_error_set (&err, DAIBAN_INTERNAL, "not a read op"); break;
     }
     if (err.code == DAIBAN_OK && reply->failed)

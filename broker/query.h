@@ -1,5 +1,6 @@
-/*  query: the read-only ops of ingress (case, cases, history, stats,
-    catalog, clock): each packs its whole reply into a buffer. */
+/*  query: the ops of ingress but post (case, cases, history, stats,
+    catalog, clock, deadletters, retry, backup): each packs its whole
+    reply into a buffer. */
 #ifndef DAIBAN_QUERY_H
 #define DAIBAN_QUERY_H
 
@@ -25,6 +26,7 @@ typedef struct {
     int64_t started;                //  broker start, ms
     bool test_clock;
     int64_t *test_now;              //  the manual clock, moved by `clock`
+    const char *backup_dir;         //  where `backup` makes its copies
 } query_context_t;
 
 //  Answers one read request into reply (a full reply map, success or

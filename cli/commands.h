@@ -27,6 +27,9 @@ int cmd_alerts (cli_t *cli, int argc, char **argv);
 int cmd_deadletters (cli_t *cli, int argc, char **argv);
 int cmd_retry (cli_t *cli, int argc, char **argv);
 
+//  cmd_backup.c: a hot copy of the store.
+int cmd_backup (cli_t *cli, int argc, char **argv);
+
 //  cmd_calendar.c: due dates and working days, offline.
 int cmd_due (cli_t *cli, int argc, char **argv);
 int cmd_workdays (cli_t *cli, int argc, char **argv);

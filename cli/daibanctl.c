@@ -22,7 +22,7 @@ static const s_command_t s_commands [] = {
     { "cases", cmd_cases }, { "history", cmd_history }, { "stats", cmd_stats },
     { "catalog", cmd_catalog }, { "alerts", cmd_alerts }, { "ack", cmd_ack },
     { "export", cmd_export }, { "deadletters", cmd_deadletters }, { "retry", cmd_retry },
-    { "due", cmd_due }, { "workdays", cmd_workdays },
+    { "backup", cmd_backup }, { "due", cmd_due }, { "workdays", cmd_workdays },
     { "raw", cmd_raw }, { "selftest", cmd_selftest },
     { "help", s_help_command }, { NULL, NULL }
 };
@@ -73,6 +73,10 @@ static const char *s_help =
 "      Events parked after failing too often: role, seq, case, attempts,\n"
 "      status (dead or retrying), when (CST), the worker's message.\n"
 "  retry ROLE SEQ       hand a dead letter back to its role\n"
+"  backup [NAME] [--wait]\n"
+"      A hot copy of the store into the broker's backup_dir (NAME: letters,\n"
+"      digits, . _ -; default backup-<time>-<seq>), every event up to the seq\n"
+"      printed; --wait until the copy is done. Start a broker on it with --data.\n"
 "  due DATE N [--days] [--json]\n"
 "      The date N working days after DATE (YYYY-MM-DD; the start never counts);\n"
 "      --days: N calendar days, moved to the next working day. Offline: reads\n"

@@ -5,7 +5,8 @@
 #include "wire.h"
 
 static const char *s_op_names [REQUEST_OP_COUNT] = {
-    "post", "case", "cases", "history", "catalog", "stats", "clock", "deadletters", "retry"
+    "post", "case", "cases", "history", "catalog", "stats", "clock", "deadletters", "retry",
+    "backup"
 };
 
 void

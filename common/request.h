@@ -20,6 +20,7 @@ typedef enum {
     REQUEST_CLOCK,
     REQUEST_DEADLETTERS,        //  extension: dead letters of the worker roles
     REQUEST_RETRY,              //  extension: dispatch a dead letter again
+    REQUEST_BACKUP,             //  extension: a hot copy of the store
     REQUEST_OP_COUNT
 } request_op_t;
 

@@ -33,27 +33,28 @@ store_lmdb_error (int rc, const char *what, daiban_error_t *err)
     return daiban_error_set (err, DAIBAN_UNAVAILABLE, "%s: %s", what, mdb_strerror (rc));
 }
 
-static daiban_code_t
-s_make_dir (const char *dir, daiban_error_t *err)
+daiban_code_t
+store_make_dir (const char *dir, daiban_error_t *err)
 {
     char path [4096];
     if (strlen (dir) >= sizeof path)
-        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "data directory path too long");
+        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "directory %.64s...: path too long",
+                                 dir);
     strcpy (path, dir);
     for (char *slash = path + 1; *slash; slash++)
         if (*slash == '/') {
             *slash = 0;
             if (mkdir (path, 0755) && errno != EEXIST)
-                return daiban_error_set (err, DAIBAN_UNAVAILABLE, "data directory %s: %s",
+                return daiban_error_set (err, DAIBAN_UNAVAILABLE, "directory %s: %s",
                                          dir, strerror (errno));
             *slash = '/';
         }
     if (mkdir (path, 0755) && errno != EEXIST)
-        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "data directory %s: %s", dir,
+        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "directory %s: %s", dir,
                                  strerror (errno));
     struct stat info;
     if (stat (path, &info) || !S_ISDIR (info.st_mode))
-        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "data directory %s: not a directory",
+        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "directory %s: not a directory",
                                  dir);
     return DAIBAN_OK;
 }
@@ -218,7 +219,7 @@ s_sync_checkpoint (store_t *self)
 store_t *
 store_new (const char *dir, size_t map_size, daiban_error_t *err)
 {
-    if (s_make_dir (dir, err))
+    if (store_make_dir (dir, err))
         return NULL;
     store_t *self = (store_t *) calloc (1, sizeof (store_t));
     char path [4200];
@@ -269,6 +270,8 @@ store_destroy (store_t **self_p)
     &&  store_checkpoint (self, &err))
         log_warning ("closing the store: %s (the log is replayed at the next start)",
                      err.message);
+    store_backup_join (self);
+    free (self->backup.dir);
     if (self->working)
         mdb_txn_abort (self->working);
     if (self->env)
@@ -533,7 +536,9 @@ daiban_code_t
 store_grow (store_t *self, daiban_error_t *err)
 {
     assert (!self->batch);
-    //  LMDB resizes only with no transaction open; the log has it all.
+    //  LMDB resizes only with no transaction open, in any thread: the
+    //  log has it all, and a running copy is waited for.
+    store_backup_join (self);
     s_drop_working (self);
     size_t size = self->map_size * 2;
     int rc = mdb_env_set_mapsize (self->env, size);

@@ -95,6 +95,21 @@ size_t store_checkpoints (store_t *self);
 //  is long or old (broker/checkpoint_*), and store_destroy once more.
 daiban_code_t store_checkpoint (store_t *self, daiban_error_t *err);
 
+//  Hot backup (docs/storage.md): checkpoints, then copies the environment
+//  into dir (created; it must not exist) in a thread of its own, compacted,
+//  while the broker goes on. The copy holds every event up to *last_seq
+//  and is a data directory a broker can start on. One at a time:
+//  DAIBAN_CONFLICT while one runs or when dir exists.
+typedef enum {
+    STORE_BACKUP_NONE, STORE_BACKUP_RUNNING, STORE_BACKUP_DONE, STORE_BACKUP_FAILED
+} store_backup_status_t;
+daiban_code_t store_backup_start (store_t *self, const char *dir, uint64_t *last_seq,
+                                  daiban_error_t *err);
+//  The last backup: its status, directory, last seq, and (failed) why;
+//  a finished thread is joined here.
+store_backup_status_t store_backup_status (store_t *self, const char **dir,
+                                           uint64_t *last_seq, daiban_error_t *err);
+
 //  Reads between batches: the working transaction (do not write to it).
 daiban_code_t store_read_begin (store_t *self, MDB_txn **txn, daiban_error_t *err);
 void store_read_end (store_t *self, MDB_txn **txn);

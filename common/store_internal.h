@@ -4,8 +4,21 @@
 #ifndef DAIBAN_STORE_INTERNAL_H
 #define DAIBAN_STORE_INTERNAL_H
 
+#include <pthread.h>
 #include "store.h"
 #include "wal.h"
+
+//  A hot copy of the environment, made by a thread (store_backup.c).
+typedef struct {
+    pthread_t thread;
+    bool started;               //  a thread to join
+    volatile int finished;      //  set by the thread (__atomic), read by the broker
+    store_backup_status_t status;
+    char *dir;
+    uint64_t last_seq;
+    int error;                  //  errno or LMDB code of a failed copy
+    char what [64];             //  the step that failed
+} store_backup_t;
 
 struct _store_t {
     MDB_env *env;
@@ -25,10 +38,16 @@ struct _store_t {
     bool log_suspect;           //  a flush of the log failed: trust LMDB's instead
     bool checkpoint_unsynced;   //  committed, its meta page not yet flushed
     size_t checkpoints;
+    store_backup_t backup;
 };
 
 //  Maps an LMDB return code: a full map asks the caller to grow and retry;
 //  anything else makes the store unavailable for this batch.
 daiban_code_t store_lmdb_error (int rc, const char *what, daiban_error_t *err);
+//  Creates dir and its parents where missing; an error unless it ends up
+//  a directory.
+daiban_code_t store_make_dir (const char *dir, daiban_error_t *err);
+//  Waits for a running copy's thread (before a map resize or the end).
+void store_backup_join (store_t *self);
 
 #endif

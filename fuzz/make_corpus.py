@@ -29,6 +29,7 @@ OPS = {
     "clock-set": {"op": "clock", "set": AT},
     "deadletters": {"op": "deadletters", "role": "reminder"},
     "retry": {"op": "retry", "role": "reminder", "seq": 17},
+    "backup": {"op": "backup", "name": "nightly-2026-11-26"},
 }
 
 POSTED = {
