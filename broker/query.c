@@ -73,6 +73,9 @@ typedef struct {
     int status;                     //  -1: any
     bool overdue_only;
     int64_t limit, found;
+    char after [ENVELOPE_CASE_MAX + 1];     //  the page starts after this case
+    char last [ENVELOPE_CASE_MAX + 1];      //  the last case listed
+    bool more;                      //  stopped by the limit: a next page may follow
     wire_buffer_t list;
     daiban_error_t *err;
 } cases_walk_t;
@@ -80,10 +83,11 @@ typedef struct {
 static bool
 s_cases_visit (const MDB_val *key, const MDB_val *stored, void *argument)
 {
-    (void) key;
     cases_walk_t *walk = (cases_walk_t *) argument;
-    if (walk->found >= walk->limit)
+    if (walk->found >= walk->limit) {
+        walk->more = true;
         return false;
+    }
     case_state_t *state = case_state_decode (stored->mv_data, stored->mv_size, walk->err);
     if (!state)
         return false;
@@ -91,6 +95,9 @@ s_cases_visit (const MDB_val *key, const MDB_val *stored, void *argument)
     &&  (!walk->overdue_only || case_state_overdue (state))) {
         case_state_pack_summary (state, &walk->list.packer);
         walk->found++;
+        size_t size = key->mv_size < ENVELOPE_CASE_MAX? key->mv_size: ENVELOPE_CASE_MAX;
+        memcpy (walk->last, key->mv_data, size);
+        walk->last [size] = 0;
     }
     case_state_destroy (&state);
     return true;
@@ -121,6 +128,14 @@ s_cases_filter (const request_t *request, cases_walk_t *walk, daiban_error_t *er
     }
     if (!s_optional_count (request, "limit", CASES_DEFAULT_LIMIT, &walk->limit, err))
         return false;
+    const msgpack_object *after = wire_map_get (&request->root, "after");
+    if (after && after->type != MSGPACK_OBJECT_NIL
+    &&  (!wire_str_copy (after, walk->after, sizeof walk->after)
+      || memchr (after->via.str.ptr, 0, after->via.str.size))) {
+        daiban_error_set (err, DAIBAN_BAD_REQUEST, "after: must be a case id (the next of the "
+                          "previous page)");
+        return false;
+    }
     if (walk->limit > CASES_MAX_LIMIT)
         walk->limit = CASES_MAX_LIMIT;
     return true;
@@ -135,14 +150,21 @@ s_cases (query_context_t *context, const request_t *request, wire_buffer_t *repl
     if (!s_cases_filter (request, &walk, err))
         return;
     wire_buffer_init (&walk.list);
-    if (store_cases_each (context->store, context->txn, s_cases_visit, &walk, err) == DAIBAN_OK
+    if (store_cases_each (context->store, context->txn, walk.after, s_cases_visit, &walk,
+                          err) == DAIBAN_OK
     &&  err->code == DAIBAN_OK) {
-        request_pack_ok (&reply->packer, request->rid, 1);
+        request_pack_ok (&reply->packer, request->rid, 2);
         wire_pack_key (&reply->packer, "cases");
         msgpack_pack_array (&reply->packer, walk.found);
         if (walk.list.failed
         ||  msgpack_sbuffer_write (&reply->buffer, walk.list.buffer.data, walk.list.buffer.size))
             reply->failed = true;
+        //  Where the next page starts, or nil: every case was examined.
+        wire_pack_key (&reply->packer, "next");
+        if (walk.more)
+            wire_pack_str (&reply->packer, walk.found? walk.last: walk.after);
+        else
+            msgpack_pack_nil (&reply->packer);
     }
     wire_buffer_release (&walk.list);
 }

@@ -12,6 +12,8 @@
 #include "history.h"
 #include "log.h"
 
+#define CASES_PAGE 1000             //  cases asked for per request
+
 //  The state of one case, or NULL after printing why (*code says how
 //  the process should exit).
 static json_t *
@@ -80,21 +82,48 @@ cmd_case (cli_t *cli, int argc, char **argv)
     return cli_flush ();
 }
 
-//  The summaries of a `cases` request, or NULL (*code says why).
+//  The summaries of `cases` requests, page after page (`after`, `next`),
+//  up to limit (every case when limit < 0); NULL when one failed (*code
+//  says why).
 static json_t *
 s_fetch_cases (cli_t *cli, const char *status, bool overdue, int64_t limit, int *code)
 {
-    json_t *request = json_pack ("{s:s}", "op", "cases");
-    if (status)
-        json_object_set_new (request, "status", json_string (status));
-    if (overdue)
-        json_object_set_new (request, "overdue", json_true ());
-    if (limit >= 0)
-        json_object_set_new (request, "limit", json_integer (limit));
-    json_t *cases = NULL;
-    *code = cli_call_field (cli, request, "cases", JSON_ARRAY, &cases);
-    json_decref (request);
-    return cases;
+    json_t *all = json_array (), *next = json_null ();
+    *code = CLI_EXIT_OK;
+    while (all && (limit < 0 || (int64_t) json_array_size (all) < limit)) {
+        int64_t wanted = limit < 0? CASES_PAGE: limit - (int64_t) json_array_size (all);
+        json_t *request = json_pack ("{s:s, s:I}", "op", "cases", "limit",
+                                     (json_int_t) (wanted > CASES_PAGE? CASES_PAGE: wanted));
+        if (status)
+            json_object_set_new (request, "status", json_string (status));
+        if (overdue)
+            json_object_set_new (request, "overdue", json_true ());
+        if (json_is_string (next))
+            json_object_set (request, "after", next);
+        json_t *reply = NULL;
+        *code = cli_call (cli, request, &reply);
+        json_decref (request);
+        json_t *cases = reply? json_object_get (reply, "cases"): NULL;
+        if (*code == CLI_EXIT_OK && !json_is_array (cases)) {
+            fprintf (stderr, "daibanctl: a cases reply without its list\n");
+            *code = CLI_EXIT_BROKER_ERROR;
+        }
+        if (*code != CLI_EXIT_OK) {
+            json_decref (reply);
+            json_decref (all);
+            json_decref (next);
+            return NULL;
+        }
+        bool empty = json_array_size (cases) == 0;
+        json_array_extend (all, cases);
+        json_decref (next);
+        next = json_incref (json_object_get (reply, "next"));
+        json_decref (reply);
+        if (!json_is_string (next) || empty)
+            break;
+    }
+    json_decref (next);
+    return all;
 }
 
 int

@@ -144,10 +144,11 @@ daiban_code_t store_events_each (store_t *self, MDB_txn *txn, uint64_t from,
                                  const char *case_id, store_visit_fn *visit, void *argument,
                                  daiban_error_t *err);
 
-//  Visits every case state in id order until visit returns false.
+//  Visits the case states in id order, those with ids after `after` (all
+//  when NULL), until visit returns false.
 typedef bool (store_case_visit_fn) (const MDB_val *key, const MDB_val *state, void *argument);
-daiban_code_t store_cases_each (store_t *self, MDB_txn *txn, store_case_visit_fn *visit,
-                                void *argument, daiban_error_t *err);
+daiban_code_t store_cases_each (store_t *self, MDB_txn *txn, const char *after,
+                                store_case_visit_fn *visit, void *argument, daiban_error_t *err);
 
 //  A key scoped by a name: name, 0, seq (u64 BE) — a case's timeline, a
 //  role's acknowledgements. The 0 keeps "AS-1" and "AS-10" apart and in

@@ -182,15 +182,21 @@ store_events_each (store_t *self, MDB_txn *txn, uint64_t from, const char *case_
 }
 
 daiban_code_t
-store_cases_each (store_t *self, MDB_txn *txn, store_case_visit_fn *visit, void *argument,
-                  daiban_error_t *err)
+store_cases_each (store_t *self, MDB_txn *txn, const char *after, store_case_visit_fn *visit,
+                  void *argument, daiban_error_t *err)
 {
+    if (after && !*after)
+        after = NULL;
     MDB_cursor *cursor;
     int rc = mdb_cursor_open (txn, self->dbi [STORE_DB_CASES], &cursor);
     if (rc)
         return store_lmdb_error (rc, "read cases", err);
-    MDB_val key, value;
-    rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    MDB_val key = { after? strlen (after): 0, (void *) after }, value;
+    rc = mdb_cursor_get (cursor, &key, &value, after? MDB_SET_RANGE: MDB_FIRST);
+    //  The first key at or after `after`: skip it when it is `after` itself.
+    if (rc == 0 && after && key.mv_size == strlen (after)
+    &&  memcmp (key.mv_data, after, key.mv_size) == 0)
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     while (rc == 0 && visit (&key, &value, argument))
         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     mdb_cursor_close (cursor);

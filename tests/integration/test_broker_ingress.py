@@ -238,6 +238,48 @@ class FreshBrokerTest(BrokerCase):
         self.assertError(self.client.request({"op": "cases", "limit": "two"}), "bad_request")
         self.assertError(self.client.request({"op": "cases", "status": 3}), "bad_request")
 
+    def test_cases_pages(self):
+        """`after` and `next` (an extension): pages in case id order, each
+        case once, next nil once every case was examined."""
+        case_ids = sorted("PAGE-%03d" % number for number in range(25))
+        replies = self.client.pipeline([post_request(sample_registration(case))
+                                        for case in reversed(case_ids)])
+        for reply in replies:
+            self.assertOk(reply)
+        seen, after, pages = [], None, 0
+        while True:
+            request = {"op": "cases", "limit": 10}
+            if after is not None:
+                request["after"] = after
+            reply = self.client.request(request)
+            self.assertOk(reply)
+            pages += 1
+            seen += [summary["case"] for summary in reply["cases"]]
+            after = reply["next"]
+            if after is None:
+                break
+            self.assertEqual(after, seen[-1])
+        self.assertEqual(seen, case_ids)
+        self.assertEqual(pages, 3)
+        # After an id that is no case: the cases after it.
+        reply = self.client.request({"op": "cases", "after": "PAGE-0105", "limit": 100})
+        self.assertEqual([s["case"] for s in reply["cases"]], case_ids[11:])
+        self.assertIsNone(reply["next"])
+        # Filters page the same way: the limit counts the matches.
+        reply = self.client.request({"op": "cases", "status": "registered", "limit": 24})
+        self.assertEqual(len(reply["cases"]), 24)
+        self.assertEqual(reply["next"], case_ids[-2])
+        last = self.client.request({"op": "cases", "status": "registered",
+                                    "after": reply["next"]})
+        self.assertEqual([s["case"] for s in last["cases"]], case_ids[-1:])
+        self.assertIsNone(last["next"])
+        # A page that ends with the last case says so: next is nil.
+        whole = self.client.request({"op": "cases", "limit": 25})
+        self.assertEqual(len(whole["cases"]), 25)
+        self.assertIsNone(whole["next"])
+        for bad in (3, "x" * 65, "a\u0000b"):
+            self.assertError(self.client.request({"op": "cases", "after": bad}), "bad_request")
+
 
 class IngressTest(BrokerCase):
     """Error codes, rules and ops on one broker shared by the tests."""

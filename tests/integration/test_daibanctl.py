@@ -446,6 +446,24 @@ class DaibanctlTest(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertIn(case_id, out)
 
+    def test_cases_past_one_page(self):
+        """daibanctl pages through `cases` (1,000 a request): every case
+        once, in id order, and --limit across pages."""
+        prefix = "MANY-%d-" % os.getpid()
+        cases = ["%s%04d" % (prefix, number) for number in range(1030)]
+        events = [{"id": "many-%s" % case, "type": "case.registered", "case": case,
+                   "source": "window-3", "body": REGISTRATION} for case in cases]
+        for reply in self.client.post_many(events):
+            self.assertIs(reply.get("ok"), True, reply)
+        code, out, err = self.ctl("cases", "--json")
+        self.assertEqual(code, 0, err)
+        listed = [json.loads(line)["case"] for line in out.splitlines()]
+        self.assertEqual(len(listed), len(set(listed)))
+        self.assertEqual([case for case in listed if case.startswith(prefix)], cases)
+        code, out, err = self.ctl("cases", "--json", "--limit", "1010")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(len(out.splitlines()), 1010)
+
     def test_history_json_and_readable(self):
         case_id = self.new_case()
         first = self.register(case_id)

@@ -358,8 +358,17 @@ test_case_states (void **state)
     assert_int_equal (store_case_get (s_store, txn, "C", &value, &err), DAIBAN_NOT_FOUND);
     assert_non_null (strstr (err.message, "C"));
     char names [200] = "";
-    assert_int_equal (store_cases_each (s_store, txn, s_visit_case, names, &err), DAIBAN_OK);
+    assert_int_equal (store_cases_each (s_store, txn, NULL, s_visit_case, names, &err), DAIBAN_OK);
     assert_string_equal (names, "A=a1;AB=ab;B=b2;");
+    //  After a case id: strictly after it, whether it exists or not.
+    const char *afters [][2] = { { "A", "AB=ab;B=b2;" }, { "AA", "AB=ab;B=b2;" },
+                                 { "AB", "B=b2;" }, { "B", "" }, { "", "A=a1;AB=ab;B=b2;" } };
+    for (size_t index = 0; index < sizeof afters / sizeof afters [0]; index++) {
+        names [0] = 0;
+        assert_int_equal (store_cases_each (s_store, txn, afters [index][0], s_visit_case, names,
+                                            &err), DAIBAN_OK);
+        assert_string_equal (names, afters [index][1]);
+    }
     store_read_end (s_store, &txn);
 }
 
