@@ -346,12 +346,14 @@ s_sync (broker_t *self)
 }
 
 //  Milliseconds until the log is old enough to checkpoint (-1: empty).
+//  After a failed checkpoint only the time counts: a long log must not
+//  make every turn try (and fail) a whole LMDB commit again.
 static long
 s_checkpoint_wait (broker_t *self, int64_t mono)
 {
     if (store_log_bytes (self->store) == 0)
         return -1;
-    if (store_log_bytes (self->store) >= self->checkpoint_bytes)
+    if (store_log_bytes (self->store) >= self->checkpoint_bytes && !self->checkpoint_failed)
         return 0;
     int64_t wait = self->checkpoint_at + self->checkpoint_ms - mono;
     return wait > 0? (long) wait: 0;
@@ -371,7 +373,6 @@ s_checkpoint (broker_t *self)
         log_error ("checkpoint: %s (the log keeps every event; retried)", err.message);
     self->checkpoint_failed = failed;
     self->checkpoint_at = mono;
-    self->counters.checkpoints += !failed;
 }
 
 static long

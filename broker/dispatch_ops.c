@@ -161,8 +161,7 @@ s_mark_retrying (dispatch_t *self, const char *role, uint64_t seq, char *case_id
         rc = store_put (self->store, txn, STORE_DB_DEADLETTERS, &entry, &updated, 0);
         wire_buffer_release (&record);
         if (rc)
-            code = daiban_error_set (err, rc == MDB_MAP_FULL? DAIBAN_RETRY: DAIBAN_UNAVAILABLE,
-                                     "retry: %s", mdb_strerror (rc));
+            code = store_lmdb_error (rc, "retry", err);
     }
     msgpack_zone_destroy (&zone);
     if (code)

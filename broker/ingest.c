@@ -30,9 +30,7 @@ s_agent_load_add (store_t *store, MDB_txn *txn, const char *agent, int64_t delta
     value.mv_data = stored;
     if (rc == 0 || rc == MDB_NOTFOUND)
         rc = store_put (store, txn, STORE_DB_META, &key, &value, 0);
-    if (rc == MDB_MAP_FULL)
-        return daiban_error_set (err, DAIBAN_RETRY, "storage map full");
-    return rc? daiban_error_set (err, DAIBAN_UNAVAILABLE, "agent load: %s", mdb_strerror (rc)): DAIBAN_OK;
+    return store_lmdb_error (rc, "agent load", err);
 }
 
 static daiban_code_t

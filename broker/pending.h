@@ -31,7 +31,6 @@ typedef struct {
     uint64_t batch_largest;
     uint64_t map_grown;
     uint64_t published;
-    uint64_t checkpoints;       //  of the write-ahead log into LMDB
 } broker_counters_t;
 
 #endif

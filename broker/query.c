@@ -282,7 +282,7 @@ s_stats (query_context_t *context, const request_t *request, wire_buffer_t *repl
     s_pack_counter (packer, "map_size", store_map_size (context->store));
     s_pack_counter (packer, "map_grown", counters->map_grown);
     s_pack_counter (packer, "log_bytes", store_log_bytes (context->store));
-    s_pack_counter (packer, "checkpoints", counters->checkpoints);
+    s_pack_counter (packer, "checkpoints", store_checkpoints (context->store));
     backup_pack_stats (context->store, packer);
     s_pack_counter (packer, "uptime_ms", (uint64_t) (context->now - context->started));
     wire_pack_key (packer, "now");

@@ -13,16 +13,6 @@
 
 #define BROKER_SOURCE "broker"
 
-static daiban_code_t
-s_lmdb (int rc, const char *what, daiban_error_t *err)
-{
-    if (!rc)
-        return DAIBAN_OK;
-    if (rc == MDB_MAP_FULL)
-        return daiban_error_set (err, DAIBAN_RETRY, "%s: storage map full", what);
-    return daiban_error_set (err, DAIBAN_UNAVAILABLE, "%s: %s", what, mdb_strerror (rc));
-}
-
 daiban_code_t
 dispatch_role_persist (dispatch_t *self, MDB_txn *txn, role_t *role, uint64_t watermark,
                        daiban_error_t *err)
@@ -41,7 +31,7 @@ dispatch_role_persist (dispatch_t *self, MDB_txn *txn, role_t *role, uint64_t wa
     MDB_val value = { record.buffer.size, record.buffer.data };
     int rc = record.failed? MDB_PANIC: store_put (self->store, txn, STORE_DB_ROLES, &key, &value, 0);
     wire_buffer_release (&record);
-    return s_lmdb (rc, "write role", err);
+    return store_lmdb_error (rc, "write role", err);
 }
 
 //  The watermark moved: write it and drop the acknowledgements at or
@@ -52,7 +42,7 @@ s_persist_watermark (dispatch_t *self, MDB_txn *txn, role_t *role, uint64_t wate
 {
     daiban_code_t code = dispatch_role_persist (self, txn, role, watermark, err);
     MDB_cursor *cursor;
-    if (code || (code = s_lmdb (mdb_cursor_open (txn, store_dbi (self->store, STORE_DB_ACKS), &cursor),
+    if (code || (code = store_lmdb_error (mdb_cursor_open (txn, store_dbi (self->store, STORE_DB_ACKS), &cursor),
                                 "acks", err)))
         return code;
     unsigned char start [ROLE_NAME_MAX + 9];
@@ -68,7 +58,7 @@ s_persist_watermark (dispatch_t *self, MDB_txn *txn, role_t *role, uint64_t wate
             rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
     mdb_cursor_close (cursor);
-    return rc == MDB_NOTFOUND? DAIBAN_OK: s_lmdb (rc, "acks", err);
+    return rc == MDB_NOTFOUND? DAIBAN_OK: store_lmdb_error (rc, "acks", err);
 }
 
 static daiban_code_t
@@ -83,7 +73,7 @@ s_ack (dispatch_t *self, MDB_txn *txn, lease_t *lease, char status, daiban_error
         if (rc == MDB_NOTFOUND)
             rc = 0;
     }
-    return s_lmdb (rc, "acknowledge", err);
+    return store_lmdb_error (rc, "acknowledge", err);
 }
 
 //  Appends one event through ingest (dedupe, body, reducer) and queues it
@@ -208,7 +198,7 @@ s_settle_dead (dispatch_t *self, MDB_txn *txn, completion_t *completion, uint64_
     MDB_val entry = { store_scoped_key (key, lease->role->name, job->seq), key };
     MDB_val value = { body.buffer.size, body.buffer.data };
     daiban_code_t code = body.failed? daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory")
-        : s_lmdb (store_put (self->store, txn, STORE_DB_DEADLETTERS, &entry, &value, 0),
+        : store_lmdb_error (store_put (self->store, txn, STORE_DB_DEADLETTERS, &entry, &value, 0),
                   "dead letter", err);
     if (!code)
         code = s_ack (self, txn, lease, 'x', err);

@@ -7,14 +7,6 @@
 #include "envelope.h"
 #include "wire.h"
 
-static daiban_code_t
-s_lmdb_error (int rc, const char *what, daiban_error_t *err)
-{
-    if (rc == MDB_MAP_FULL)
-        return daiban_error_set (err, DAIBAN_RETRY, "%s: storage map full", what);
-    return daiban_error_set (err, DAIBAN_UNAVAILABLE, "%s: %s", what, mdb_strerror (rc));
-}
-
 static bool
 s_valid_id (const msgpack_object *id)
 {
@@ -76,7 +68,7 @@ s_remove (store_t *store, MDB_txn *txn, const char *id, size_t size, daiban_erro
     }
     if (!rc)
         rc = store_del (store, txn, STORE_DB_TIMER_IDS, &id_key);
-    return rc? s_lmdb_error (rc, "cancel timer", err): DAIBAN_OK;
+    return rc? store_lmdb_error (rc, "cancel timer", err): DAIBAN_OK;
 }
 
 static daiban_code_t
@@ -100,7 +92,7 @@ s_set (store_t *store, MDB_txn *txn, const msgpack_object *set, daiban_error_t *
     if (!rc)
         rc = store_put (store, txn, STORE_DB_TIMER_IDS, &id_key, &due_value, 0);
     wire_buffer_release (&record);
-    return rc? s_lmdb_error (rc, "set timer", err): DAIBAN_OK;
+    return rc? store_lmdb_error (rc, "set timer", err): DAIBAN_OK;
 }
 
 daiban_code_t

@@ -28,6 +28,8 @@ static const MDB_val s_generation_key = { 14, (void *) "wal_generation" };
 daiban_code_t
 store_lmdb_error (int rc, const char *what, daiban_error_t *err)
 {
+    if (rc == 0)
+        return DAIBAN_OK;
     if (rc == MDB_MAP_FULL)
         return daiban_error_set (err, DAIBAN_RETRY, "%s: storage map full", what);
     return daiban_error_set (err, DAIBAN_UNAVAILABLE, "%s: %s", what, mdb_strerror (rc));
@@ -251,8 +253,9 @@ store_new (const char *dir, size_t map_size, daiban_error_t *err)
     MDB_envinfo info;
     if (mdb_env_info (self->env, &info) == 0 && info.me_mapsize > self->map_size)
         self->map_size = info.me_mapsize;
-    if (s_open_databases (self, err) || s_ensure_working (self, err)
-    ||  store_checkpoint (self, err) || s_sync_directory (dir, err))
+    //  The checkpoint replays the log first (store_checkpoint).
+    if (s_open_databases (self, err) || store_checkpoint (self, err)
+    ||  s_sync_directory (dir, err))
         store_destroy (&self);
     return self;
 }
@@ -423,13 +426,15 @@ store_write_abort (store_t *self)
     if (!self->batch)
         return;
     self->batch = false;
-    self->changes++;
     //  A batch that wrote nothing left the working transaction as it was,
-    //  unless a failed read made LMDB refuse it from now on.
+    //  unless a failed read made LMDB refuse it from now on. It counts as
+    //  a change all the same: a reader's decoded states may have moved.
     MDB_cursor *probe = NULL;
     if (wal_batch_writes (self->wal) || self->spoiled || !self->working
     ||  mdb_cursor_open (self->working, self->dbi [STORE_DB_META], &probe))
         s_drop_working (self);
+    else
+        self->changes++;
     if (probe)
         mdb_cursor_close (probe);
 }
@@ -498,7 +503,7 @@ s_commit_working (store_t *self)
     store_u64_to_key (generation, next);
     MDB_val value = { 8, next };
     rc = mdb_put (self->working, self->dbi [STORE_DB_META], (MDB_val *) &s_generation_key,
-                      &value, 0);
+                  &value, 0);
     if (rc) {
         s_drop_working (self);
         return rc;

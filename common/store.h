@@ -75,6 +75,11 @@ void store_write_abort (store_t *self);
 //  Doubles the map; call with no batch open.
 daiban_code_t store_grow (store_t *self, daiban_error_t *err);
 
+//  Maps an LMDB return code for what: 0 is DAIBAN_OK, a full map asks the
+//  caller to grow and retry (DAIBAN_RETRY), anything else makes the store
+//  unavailable for this batch.
+daiban_code_t store_lmdb_error (int rc, const char *what, daiban_error_t *err);
+
 //  The writes of a batch (LMDB return codes, as mdb_put and mdb_del). A
 //  cursor delete names the database and the cursor's current key.
 int store_put (store_t *self, MDB_txn *txn, store_db_t db, MDB_val *key, MDB_val *value,

@@ -41,9 +41,6 @@ struct _store_t {
     store_backup_t backup;
 };
 
-//  Maps an LMDB return code: a full map asks the caller to grow and retry;
-//  anything else makes the store unavailable for this batch.
-daiban_code_t store_lmdb_error (int rc, const char *what, daiban_error_t *err);
 //  Creates dir and its parents where missing; an error unless it ends up
 //  a directory.
 daiban_code_t store_make_dir (const char *dir, daiban_error_t *err);
