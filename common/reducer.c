@@ -263,7 +263,9 @@ static const rule_t s_rules [] = {
     { "worklog.added", s_count, true },
     { "problem.reported", s_count, false },
     { "meeting.minutes", s_count, true },
-    { "alert.acknowledged", s_alert_acknowledged, false },
+    //  An alert may still be open when its case closes; the supervisor
+    //  must still be able to acknowledge it.
+    { "alert.acknowledged", s_alert_acknowledged, true },
     { "case.returned", s_case_returned, false },
     { "case.accepted", s_case_accepted, false },
     { "item.submitted", reducer_item_released, false },

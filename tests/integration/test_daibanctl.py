@@ -839,6 +839,37 @@ class DeadLetterTest(unittest.TestCase):
             self.assertEqual((code, out), (2, ""), "%r: %s" % (args, err))
 
 
+def alert_answer():
+    """What the alert-raising worker of the tests below answers: a worklog
+    note "raise L<level> <item>" makes it emit alert.raised for that item,
+    "close" makes it emit case.closed, anything else nothing."""
+    raised = {}
+
+    def answer(event):
+        words = event["body"]["note"].split()
+        if words == ["close"]:
+            return ("done", [{"type": "case.closed", "case": event["case"], "body": {}}])
+        if len(words) != 3 or words[0] != "raise":
+            return ("done", [])
+        level, item = int(words[1][1:]), words[2]
+        alert = "%s/%s/L%d" % (event["case"], item, level)
+        body = {"alert": alert,
+                "to": "专班组长" if level == 1 else "市政府", "level": level,
+                "item": item, "summary": "案件 %s 事项 %s 已超期，请处理。" % (event["case"], item)}
+        # Raising an alert again is a repeat (the broker refuses a
+        # second first raise); a redispatch of the same event must
+        # give the same answer, so count by the event's seq.
+        raised.setdefault(alert, [])
+        if event["seq"] not in raised[alert]:
+            raised[alert].append(event["seq"])
+        repeat = raised[alert].index(event["seq"])
+        if repeat:
+            body["repeat"] = repeat
+        return ("done", [{"type": "alert.raised", "case": event["case"], "body": body}])
+
+    return answer
+
+
 class AlertsTest(unittest.TestCase):
     """`alerts` on alerts raised by a worker written here: a worklog note
     "raise L<level> <item>" makes it emit alert.raised for that item. The
@@ -850,29 +881,8 @@ class AlertsTest(unittest.TestCase):
         cls.broker = Broker()
         cls.client = Client(cls.broker.ingress)
 
-        raised = {}
-
-        def answer(event):
-            words = event["body"]["note"].split()
-            if len(words) != 3 or words[0] != "raise":
-                return ("done", [])
-            level, item = int(words[1][1:]), words[2]
-            alert = "%s/%s/L%d" % (event["case"], item, level)
-            body = {"alert": alert,
-                    "to": "专班组长" if level == 1 else "市政府", "level": level,
-                    "item": item, "summary": "案件 %s 事项 %s 已超期，请处理。" % (event["case"], item)}
-            # Raising an alert again is a repeat (the broker refuses a
-            # second first raise); a redispatch of the same event must
-            # give the same answer, so count by the event's seq.
-            raised.setdefault(alert, [])
-            if event["seq"] not in raised[alert]:
-                raised[alert].append(event["seq"])
-            repeat = raised[alert].index(event["seq"])
-            if repeat:
-                body["repeat"] = repeat
-            return ("done", [{"type": "alert.raised", "case": event["case"], "body": body}])
-
-        cls.worker = FakeWorker(cls.broker.workers, "escalation", ["worklog.added"], answer)
+        cls.worker = FakeWorker(cls.broker.workers, "escalation", ["worklog.added"],
+                                alert_answer())
 
     @classmethod
     def tearDownClass(cls):
@@ -991,6 +1001,43 @@ class AlertsTest(unittest.TestCase):
             code, out, err = self.ctl(*args)
             self.assertEqual((code, out), (2, ""), "%r: %s" % (args, err))
 
+
+
+class AlertOnClosedCaseTest(AlertsTest):
+    """An alert still open when its case closes can be acknowledged (once);
+    the closed case refuses other changes."""
+
+    #  Not the inherited tests: this class has only its own.
+    test_list_filters_ack_and_follow = None
+    test_follow_ends_on_sigterm_and_usage = None
+
+    def test_ack_after_the_case_closed(self):
+        code, _, err = self.ctl("post", "--type", "case.registered", "--case", "ALERT-C",
+                                "--body", json.dumps(REGISTRATION, ensure_ascii=False))
+        self.assertEqual(code, 0, err)
+        self.raise_alerts("ALERT-C", "raise L1 S1-03")
+        code, _, err = self.ctl("post", "--type", "worklog.added", "--case", "ALERT-C",
+                                "--body", json.dumps({"agent": "A01", "note": "close"}))
+        self.assertEqual(code, 0, err)
+        wait_for(lambda: self.client.call({"op": "case", "case": "ALERT-C"})["case"]["status"]
+                 == "closed", "the case to close")
+        self.assertEqual([a["alert"] for a in self.listed("--case", "ALERT-C")],
+                         ["ALERT-C/S1-03/L1"])
+        # The alert raised before the case closed can still be acknowledged.
+        code, _, err = self.ctl("ack", "ALERT-C/S1-03/L1", "--case", "ALERT-C", "--by", "督查科")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.listed("--case", "ALERT-C"), [])
+        state = self.client.call({"op": "case", "case": "ALERT-C"})["case"]
+        self.assertEqual(state["status"], "closed")
+        self.assertEqual(state["alerts"][0]["acknowledged_by"], "督查科")
+        # Once only; and the closed case still refuses other changes.
+        code, _, err = self.ctl("ack", "ALERT-C/S1-03/L1", "--case", "ALERT-C", "--by", "x")
+        self.assertEqual(code, 1)
+        self.assertIn("conflict", err)
+        code, _, err = self.ctl("post", "--type", "problem.reported", "--case", "ALERT-C",
+                                "--body", json.dumps({"kind": "general", "description": "x"}))
+        self.assertEqual(code, 1)
+        self.assertIn("closed", err)
 
 class CaseViewTest(unittest.TestCase):
     """The readable `case` view on a real workflow: broker on a test clock

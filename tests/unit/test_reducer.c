@@ -462,8 +462,12 @@ test_alerts_and_counters (void **state)
         { RELEASED, NULL, "timer.fired", NULL, DAIBAN_OK,
           "{'status':'in_progress','items':[{'status':'submitted'},{'status':'transferred'},{},{}]}" },
         { RELEASED, NULL, "dispatch.dead_lettered", NULL, DAIBAN_OK, "{'status':'in_progress'}" },
-        //  On a closed case: the work log, minutes and the broker's own events.
+        //  On a closed case: the work log, minutes, the acknowledgement of
+        //  an alert left open, and the broker's own events.
         { CLOSED, NULL, "worklog.added", NULL, DAIBAN_OK, "{'status':'closed','worklogs':1}" },
+        { CLOSED, NULL, "alert.acknowledged", "{'alert':'AL-1','by':'督查科'}", DAIBAN_OK,
+          "{'status':'closed','alerts':[{'alert':'AL-1','acknowledged':true,"
+          "'acknowledged_by':'督查科'}]}" },
         { CLOSED, NULL, "meeting.minutes", NULL, DAIBAN_OK, "{'status':'closed','minutes':1}" },
         { CLOSED, NULL, "timer.fired", NULL, DAIBAN_OK, "{'status':'closed'}" },
         { CLOSED, NULL, "dispatch.dead_lettered", NULL, DAIBAN_OK, "{'status':'closed'}" },
@@ -556,6 +560,10 @@ test_refusals (void **state)
         { RELEASED, NULL, "alert.acknowledged", NULL, DAIBAN_CONFLICT, "AL-1" },
         { ALERTED, "[['alert.acknowledged',{'alert':'AL-1','by':'x'}]]", "alert.acknowledged",
           NULL, DAIBAN_CONFLICT, "already acknowledged" },
+        { CLOSED, "[['alert.acknowledged',{'alert':'AL-1','by':'x'}]]", "alert.acknowledged",
+          NULL, DAIBAN_CONFLICT, "already acknowledged" },
+        { CLOSED, NULL, "alert.acknowledged", "{'alert':'AL-404','by':'x'}", DAIBAN_CONFLICT,
+          "AL-404" },
     };
     s_run_rows (rows, sizeof rows / sizeof rows [0]);
 }
@@ -579,18 +587,19 @@ test_unregistered_case (void **state)
     }
 }
 
-//  A closed case takes only the work log and the minutes (and the broker's
-//  own records); every other posted type, and what workers emit, is refused.
+//  A closed case takes only the work log, the minutes and the
+//  acknowledgement of an alert still open (and the broker's own records);
+//  every other posted type, and what workers emit, is refused.
 static void
 test_closed_case (void **state)
 {
     (void) state;
-    const char *allowed [] = { "worklog.added", "meeting.minutes", "timer.fired",
-                               "dispatch.dead_lettered" };
+    const char *allowed [] = { "worklog.added", "meeting.minutes", "alert.acknowledged",
+                               "timer.fired", "dispatch.dead_lettered" };
     for (size_t index = 0; index < sizeof s_bodies / sizeof s_bodies [0]; index++) {
         const char *type = s_bodies [index][0];
         bool open = false;
-        for (int name = 0; name < 4; name++)
+        for (int name = 0; name < 5; name++)
             open |= strcmp (type, allowed [name]) == 0;
         case_state_t *state = s_story_state (CLOSED);
         daiban_error_t err;
