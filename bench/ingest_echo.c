@@ -1,0 +1,282 @@
+/*  ingest_echo: the transport floors of bench/ingest. A ZeroMQ ROUTER that
+    answers every request with {ok, rid, seq, duplicate: false}, reading
+    only the rid. Without --sync it answers at once and touches no disk;
+    with --sync FILE it is the least a durable server can do: each turn's
+    requests (all that are waiting) are written to FILE (preallocated,
+    written over in place) and fdatasync'ed once, then answered: group
+    commit with nothing else. ingest_load run against it measures what the client,
+    ZeroMQ, loopback TCP (and the flush) cost on this machine before any
+    broker work, so that a ratio to Redis can be read against what the
+    transport allows.
+    Usage: ingest_echo --endpoint EP [--sync FILE]
+    Prints "ingest_echo ready" on stderr once bound; exits 0 on SIGTERM or
+    SIGINT, 1 when it cannot bind or open FILE, 3 when a write fails. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <msgpack.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+static volatile sig_atomic_t s_stopping = 0;
+
+static void
+s_on_signal (int signal_number)
+{
+    (void) signal_number;
+    s_stopping = 1;
+}
+
+//  One turn: the requests' bytes (for the file) and the replies to send,
+//  each as [identity size (4 bytes), identity, reply size (4), reply].
+typedef struct {
+    msgpack_sbuffer requests;
+    msgpack_sbuffer replies;
+} s_turn_t;
+
+//  The request's rid (0 when it has none or is not a map).
+static uint64_t
+s_rid (const void *data, size_t size)
+{
+    uint64_t rid = 0;
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    if (msgpack_unpack_next (&unpacked, data, size, NULL) == MSGPACK_UNPACK_SUCCESS
+    &&  unpacked.data.type == MSGPACK_OBJECT_MAP) {
+        msgpack_object_map *map = &unpacked.data.via.map;
+        for (uint32_t index = 0; index < map->size; index++) {
+            msgpack_object *key = &map->ptr [index].key, *value = &map->ptr [index].val;
+            if (key->type == MSGPACK_OBJECT_STR && key->via.str.size == 3
+            &&  memcmp (key->via.str.ptr, "rid", 3) == 0
+            &&  value->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+                rid = value->via.u64;
+        }
+    }
+    msgpack_unpacked_destroy (&unpacked);
+    return rid;
+}
+
+static void
+s_pack_key (msgpack_packer *packer, const char *key)
+{
+    msgpack_pack_str (packer, strlen (key));
+    msgpack_pack_str_body (packer, key, strlen (key));
+}
+
+static void
+s_put_sized (msgpack_sbuffer *buffer, const void *data, size_t size)
+{
+    uint32_t length = (uint32_t) size;
+    msgpack_sbuffer_write (buffer, (const char *) &length, sizeof length);
+    msgpack_sbuffer_write (buffer, (const char *) data, size);
+}
+
+//  Queues the answer to one [identity, empty, request]; other shapes are
+//  dropped.
+static void
+s_queue (s_turn_t *turn, zmq_msg_t *frames, size_t count, uint64_t seq)
+{
+    if (count != 3)
+        return;
+    const void *request = zmq_msg_data (&frames [2]);
+    size_t request_size = zmq_msg_size (&frames [2]);
+    msgpack_sbuffer_write (&turn->requests, (const char *) request, request_size);
+    msgpack_sbuffer reply;
+    msgpack_sbuffer_init (&reply);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &reply, msgpack_sbuffer_write);
+    msgpack_pack_map (&packer, 4);
+    s_pack_key (&packer, "ok");
+    msgpack_pack_true (&packer);
+    s_pack_key (&packer, "rid");
+    msgpack_pack_uint64 (&packer, s_rid (request, request_size));
+    s_pack_key (&packer, "seq");
+    msgpack_pack_uint64 (&packer, seq);
+    s_pack_key (&packer, "duplicate");
+    msgpack_pack_false (&packer);
+    s_put_sized (&turn->replies, zmq_msg_data (&frames [0]), zmq_msg_size (&frames [0]));
+    s_put_sized (&turn->replies, reply.data, reply.size);
+    msgpack_sbuffer_destroy (&reply);
+}
+
+//  Reads one whole message and queues its answer when it has the three
+//  frames of a request; -1 when the socket failed.
+static int
+s_read (void *router, s_turn_t *turn, uint64_t seq)
+{
+    zmq_msg_t frames [3], extra;
+    size_t count = 0;
+    int more = 1;
+    while (more) {
+        zmq_msg_t *frame = count < 3? &frames [count]: &extra;
+        zmq_msg_init (frame);
+        if (zmq_msg_recv (frame, router, 0) == -1) {
+            zmq_msg_close (frame);
+            break;
+        }
+        more = zmq_msg_more (frame);
+        if (frame == &extra)
+            zmq_msg_close (frame);
+        count++;
+    }
+    if (count == 3 && !more)
+        s_queue (turn, frames, count, seq);
+    for (size_t index = 0; index < count && index < 3; index++)
+        zmq_msg_close (&frames [index]);
+    return more? -1: 0;
+}
+
+static void
+s_take (const char **cursor, const void **data, size_t *size)
+{
+    uint32_t length;
+    memcpy (&length, *cursor, sizeof length);
+    *data = *cursor + sizeof length;
+    *size = length;
+    *cursor += sizeof length + length;
+}
+
+static void
+s_send_replies (void *router, s_turn_t *turn)
+{
+    const char *cursor = turn->replies.data, *end = cursor + turn->replies.size;
+    while (cursor < end) {
+        const void *identity, *reply;
+        size_t identity_size, reply_size;
+        s_take (&cursor, &identity, &identity_size);
+        s_take (&cursor, &reply, &reply_size);
+        zmq_send (router, identity, identity_size, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send (router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send (router, reply, reply_size, ZMQ_DONTWAIT);
+    }
+}
+
+//  The file is written over in place, never grown, so that fdatasync has
+//  no metadata to write: the cheapest durable write a log can make.
+#define S_FILE_BYTES (64u << 20)
+
+static int
+s_preallocate (int fd)
+{
+    static char zeros [1 << 16];
+    for (size_t offset = 0; offset < S_FILE_BYTES; offset += sizeof zeros)
+        if (pwrite (fd, zeros, sizeof zeros, (off_t) offset) != (ssize_t) sizeof zeros)
+            return -1;
+    return fsync (fd);
+}
+
+//  Writes the turn's requests at the next place in the file and flushes it.
+static int
+s_sync (int fd, s_turn_t *turn, size_t *offset)
+{
+    size_t size = turn->requests.size < S_FILE_BYTES? turn->requests.size: S_FILE_BYTES;
+    if (*offset + size > S_FILE_BYTES)
+        *offset = 0;
+    size_t written = 0;
+    while (written < size) {
+        ssize_t rc = pwrite (fd, turn->requests.data + written, size - written,
+                             (off_t) (*offset + written));
+        if (rc < 0 && errno != EINTR)
+            return -1;
+        if (rc > 0)
+            written += (size_t) rc;
+    }
+    *offset += size;
+    return fdatasync (fd);
+}
+
+static void *
+s_bind (void *context, const char *endpoint)
+{
+    void *router = zmq_socket (context, ZMQ_ROUTER);
+    int unlimited = 0, linger = 0;
+    if (router
+    &&  (zmq_setsockopt (router, ZMQ_SNDHWM, &unlimited, sizeof unlimited)
+    ||   zmq_setsockopt (router, ZMQ_RCVHWM, &unlimited, sizeof unlimited)
+    ||   zmq_setsockopt (router, ZMQ_LINGER, &linger, sizeof linger)
+    ||   zmq_bind (router, endpoint))) {
+        zmq_close (router);
+        router = NULL;
+    }
+    return router;
+}
+
+//  Turns until a signal: everything waiting, (the flush,) the replies.
+static int
+s_serve (void *router, int fd)
+{
+    s_turn_t turn;
+    msgpack_sbuffer_init (&turn.requests);
+    msgpack_sbuffer_init (&turn.replies);
+    uint64_t seq = 0;
+    size_t offset = 0;
+    int rc = 0;
+    zmq_pollitem_t item = { router, 0, ZMQ_POLLIN, 0 };
+    while (!s_stopping && rc == 0) {
+        if (zmq_poll (&item, 1, 200) <= 0)
+            continue;
+        msgpack_sbuffer_clear (&turn.requests);
+        msgpack_sbuffer_clear (&turn.replies);
+        int events = ZMQ_POLLIN;
+        size_t size = sizeof events;
+        while (events & ZMQ_POLLIN) {
+            if (s_read (router, &turn, ++seq)
+            ||  zmq_getsockopt (router, ZMQ_EVENTS, &events, &size))
+                break;
+        }
+        if (fd >= 0 && turn.requests.size && s_sync (fd, &turn, &offset)) {
+            fprintf (stderr, "ingest_echo: write or sync failed: %s\n", strerror (errno));
+            rc = 3;
+        }
+        else
+            s_send_replies (router, &turn);
+    }
+    msgpack_sbuffer_destroy (&turn.requests);
+    msgpack_sbuffer_destroy (&turn.replies);
+    return rc;
+}
+
+int
+main (int argc, char *argv [])
+{
+    const char *endpoint = NULL, *sync_path = NULL;
+    for (int index = 1; index + 1 < argc; index += 2) {
+        if (strcmp (argv [index], "--endpoint") == 0)
+            endpoint = argv [index + 1];
+        else
+        if (strcmp (argv [index], "--sync") == 0)
+            sync_path = argv [index + 1];
+        else
+            endpoint = NULL, index = argc;
+    }
+    if (!endpoint || argc % 2 == 0) {
+        fprintf (stderr, "usage: ingest_echo --endpoint EP [--sync FILE]\n");
+        return 2;
+    }
+    signal (SIGTERM, s_on_signal);
+    signal (SIGINT, s_on_signal);
+    int fd = -1;
+    if (sync_path
+    &&  ((fd = open (sync_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0 || s_preallocate (fd))) {
+        fprintf (stderr, "ingest_echo: cannot prepare %s: %s\n", sync_path, strerror (errno));
+        return 1;
+    }
+    void *context = zmq_ctx_new ();
+    void *router = context? s_bind (context, endpoint): NULL;
+    if (!router) {
+        fprintf (stderr, "ingest_echo: cannot bind %s: %s\n", endpoint, zmq_strerror (zmq_errno ()));
+        return 1;
+    }
+    fprintf (stderr, "ingest_echo ready\n");
+    int rc = s_serve (router, fd);
+    zmq_close (router);
+    zmq_ctx_term (context);
+    if (fd >= 0)
+        close (fd);
+    return rc;
+}
