@@ -3,8 +3,8 @@
     only the rid. Without --sync it answers at once and touches no disk;
     with --sync FILE it is the least a durable server can do: each turn's
     requests (all that are waiting) are written to FILE (preallocated,
-    written over in place) and fdatasync'ed once, then answered: group
-    commit with nothing else. ingest_load run against it measures what the client,
+    written over in place, O_DIRECT in whole pages as daiban's log) and
+    fdatasync'ed once, then answered: group commit with nothing else. ingest_load run against it measures what the client,
     ZeroMQ, loopback TCP (and the flush) cost on this machine before any
     broker work, so that a ratio to Redis can be read against what the
     transport allows.
@@ -12,6 +12,7 @@
     Prints "ingest_echo ready" on stderr once bound; exits 0 on SIGTERM or
     SIGINT, 1 when it cannot bind or open FILE, 3 when a write fails. */
 
+#define _GNU_SOURCE                 //  O_DIRECT
 #include <errno.h>
 #include <fcntl.h>
 #include <msgpack.h>
@@ -157,8 +158,10 @@ s_send_replies (void *router, s_turn_t *turn)
 }
 
 //  The file is written over in place, never grown, so that fdatasync has
-//  no metadata to write: the cheapest durable write a log can make.
+//  no metadata to write; with O_DIRECT, as daiban's log does, in whole
+//  pages from an aligned buffer: the cheapest durable write a log can make.
 #define S_FILE_BYTES (64u << 20)
+#define S_PAGE 4096u
 
 static int
 s_preallocate (int fd)
@@ -170,24 +173,61 @@ s_preallocate (int fd)
     return fsync (fd);
 }
 
-//  Writes the turn's requests at the next place in the file and flushes it.
+typedef struct {
+    int fd;                     //  O_DIRECT when the file system takes it
+    size_t offset;              //  where the next turn goes
+    unsigned char *pages;       //  aligned copy of a turn, whole pages
+    size_t capacity;
+} s_file_t;
+
+//  Writes the turn's requests at the next pages of the file and flushes it.
 static int
-s_sync (int fd, s_turn_t *turn, size_t *offset)
+s_sync (s_file_t *file, s_turn_t *turn)
 {
     size_t size = turn->requests.size < S_FILE_BYTES? turn->requests.size: S_FILE_BYTES;
-    if (*offset + size > S_FILE_BYTES)
-        *offset = 0;
+    size_t padded = (size + S_PAGE - 1) / S_PAGE * S_PAGE;
+    if (padded > file->capacity) {
+        free (file->pages);
+        file->pages = NULL;
+        file->capacity = 0;
+        if (posix_memalign ((void **) &file->pages, S_PAGE, padded))
+            return -1;
+        file->capacity = padded;
+    }
+    memcpy (file->pages, turn->requests.data, size);
+    memset (file->pages + size, 0, padded - size);
+    if (file->offset + padded > S_FILE_BYTES)
+        file->offset = 0;
     size_t written = 0;
-    while (written < size) {
-        ssize_t rc = pwrite (fd, turn->requests.data + written, size - written,
-                             (off_t) (*offset + written));
+    while (written < padded) {
+        ssize_t rc = pwrite (file->fd, file->pages + written, padded - written,
+                             (off_t) (file->offset + written));
         if (rc < 0 && errno != EINTR)
             return -1;
         if (rc > 0)
             written += (size_t) rc;
     }
-    *offset += size;
-    return fdatasync (fd);
+    file->offset += padded;
+    return fdatasync (file->fd);
+}
+
+//  Prepares FILE: zeros written and synced once, then opened O_DIRECT
+//  (through the page cache where the file system refuses it).
+static int
+s_file_open (s_file_t *file, const char *path)
+{
+    memset (file, 0, sizeof *file);
+    int fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || s_preallocate (fd)) {
+        if (fd >= 0)
+            close (fd);
+        return -1;
+    }
+    file->fd = open (path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+    if (file->fd < 0)
+        file->fd = dup (fd);
+    close (fd);
+    return file->fd < 0? -1: 0;
 }
 
 static void *
@@ -208,13 +248,12 @@ s_bind (void *context, const char *endpoint)
 
 //  Turns until a signal: everything waiting, (the flush,) the replies.
 static int
-s_serve (void *router, int fd)
+s_serve (void *router, s_file_t *file)
 {
     s_turn_t turn;
     msgpack_sbuffer_init (&turn.requests);
     msgpack_sbuffer_init (&turn.replies);
     uint64_t seq = 0;
-    size_t offset = 0;
     int rc = 0;
     zmq_pollitem_t item = { router, 0, ZMQ_POLLIN, 0 };
     while (!s_stopping && rc == 0) {
@@ -229,7 +268,7 @@ s_serve (void *router, int fd)
             ||  zmq_getsockopt (router, ZMQ_EVENTS, &events, &size))
                 break;
         }
-        if (fd >= 0 && turn.requests.size && s_sync (fd, &turn, &offset)) {
+        if (file && turn.requests.size && s_sync (file, &turn)) {
             fprintf (stderr, "ingest_echo: write or sync failed: %s\n", strerror (errno));
             rc = 3;
         }
@@ -260,9 +299,8 @@ main (int argc, char *argv [])
     }
     signal (SIGTERM, s_on_signal);
     signal (SIGINT, s_on_signal);
-    int fd = -1;
-    if (sync_path
-    &&  ((fd = open (sync_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0 || s_preallocate (fd))) {
+    s_file_t file;
+    if (sync_path && s_file_open (&file, sync_path)) {
         fprintf (stderr, "ingest_echo: cannot prepare %s: %s\n", sync_path, strerror (errno));
         return 1;
     }
@@ -273,10 +311,12 @@ main (int argc, char *argv [])
         return 1;
     }
     fprintf (stderr, "ingest_echo ready\n");
-    int rc = s_serve (router, fd);
+    int rc = s_serve (router, sync_path? &file: NULL);
     zmq_close (router);
     zmq_ctx_term (context);
-    if (fd >= 0)
-        close (fd);
+    if (sync_path) {
+        close (file.fd);
+        free (file.pages);
+    }
     return rc;
 }
