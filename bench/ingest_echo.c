@@ -1,16 +1,16 @@
 /*  ingest_echo: the transport floors of bench/ingest. A ZeroMQ ROUTER that
     answers every request with {ok, rid, seq, duplicate: false}, reading
-    only the rid. Without --sync it answers at once and touches no disk;
-    with --sync FILE it is the least a durable server can do: each turn's
-    requests (all that are waiting) are written to FILE (preallocated,
-    written over in place, O_DIRECT in whole pages as daiban's log) and
-    fdatasync'ed once, then answered: group commit with nothing else. ingest_load run against it measures what the client,
-    ZeroMQ, loopback TCP (and the flush) cost on this machine before any
-    broker work, so that a ratio to Redis can be read against what the
-    transport allows.
+    only the rid. Without --sync it answers at once and touches no disk.
+    With --sync FILE it does what a durable server must and nothing more:
+    each turn's requests (all that are waiting) are written to FILE
+    (preallocated, written over in place, O_DIRECT in whole pages as
+    daiban's log) and fdatasync'ed once, then answered. ingest_load run
+    against it measures what the client, ZeroMQ, loopback TCP and the
+    flush cost on this machine before any broker work, so that a ratio to
+    Redis can be read against what the transport allows.
     Usage: ingest_echo --endpoint EP [--sync FILE]
     Prints "ingest_echo ready" on stderr once bound; exits 0 on SIGTERM or
-    SIGINT, 1 when it cannot bind or open FILE, 3 when a write fails. */
+    SIGINT, 1 when it cannot start, 3 when a write, a sync or memory fails. */
 
 #define _GNU_SOURCE                 //  O_DIRECT
 #include <errno.h>
@@ -38,6 +38,7 @@ s_on_signal (int signal_number)
 typedef struct {
     msgpack_sbuffer requests;
     msgpack_sbuffer replies;
+    msgpack_sbuffer reply;      //  one reply being packed
 } s_turn_t;
 
 //  The request's rid (0 when it has none or is not a map).
@@ -62,51 +63,46 @@ s_rid (const void *data, size_t size)
     return rid;
 }
 
-static void
+static int
 s_pack_key (msgpack_packer *packer, const char *key)
 {
-    msgpack_pack_str (packer, strlen (key));
-    msgpack_pack_str_body (packer, key, strlen (key));
+    return msgpack_pack_str (packer, strlen (key))
+        || msgpack_pack_str_body (packer, key, strlen (key))? -1: 0;
 }
 
-static void
+static int
 s_put_sized (msgpack_sbuffer *buffer, const void *data, size_t size)
 {
     uint32_t length = (uint32_t) size;
-    msgpack_sbuffer_write (buffer, (const char *) &length, sizeof length);
-    msgpack_sbuffer_write (buffer, (const char *) data, size);
+    return msgpack_sbuffer_write (buffer, (const char *) &length, sizeof length)
+        || msgpack_sbuffer_write (buffer, (const char *) data, size)? -1: 0;
 }
 
-//  Queues the answer to one [identity, empty, request]; other shapes are
-//  dropped.
-static void
-s_queue (s_turn_t *turn, zmq_msg_t *frames, size_t count, uint64_t seq)
+//  Queues the answer to one [identity, empty, request]; -1 when out of
+//  memory.
+static int
+s_queue (s_turn_t *turn, zmq_msg_t *frames, uint64_t seq)
 {
-    if (count != 3)
-        return;
     const void *request = zmq_msg_data (&frames [2]);
     size_t request_size = zmq_msg_size (&frames [2]);
-    msgpack_sbuffer_write (&turn->requests, (const char *) request, request_size);
-    msgpack_sbuffer reply;
-    msgpack_sbuffer_init (&reply);
+    msgpack_sbuffer_clear (&turn->reply);
     msgpack_packer packer;
-    msgpack_packer_init (&packer, &reply, msgpack_sbuffer_write);
-    msgpack_pack_map (&packer, 4);
-    s_pack_key (&packer, "ok");
-    msgpack_pack_true (&packer);
-    s_pack_key (&packer, "rid");
-    msgpack_pack_uint64 (&packer, s_rid (request, request_size));
-    s_pack_key (&packer, "seq");
-    msgpack_pack_uint64 (&packer, seq);
-    s_pack_key (&packer, "duplicate");
-    msgpack_pack_false (&packer);
-    s_put_sized (&turn->replies, zmq_msg_data (&frames [0]), zmq_msg_size (&frames [0]));
-    s_put_sized (&turn->replies, reply.data, reply.size);
-    msgpack_sbuffer_destroy (&reply);
+    msgpack_packer_init (&packer, &turn->reply, msgpack_sbuffer_write);
+    if (msgpack_sbuffer_write (&turn->requests, (const char *) request, request_size)
+    ||  msgpack_pack_map (&packer, 4)
+    ||  s_pack_key (&packer, "ok") || msgpack_pack_true (&packer)
+    ||  s_pack_key (&packer, "rid") || msgpack_pack_uint64 (&packer, s_rid (request, request_size))
+    ||  s_pack_key (&packer, "seq") || msgpack_pack_uint64 (&packer, seq)
+    ||  s_pack_key (&packer, "duplicate") || msgpack_pack_false (&packer))
+        return -1;
+    if (s_put_sized (&turn->replies, zmq_msg_data (&frames [0]), zmq_msg_size (&frames [0]))
+    ||  s_put_sized (&turn->replies, turn->reply.data, turn->reply.size))
+        return -1;
+    return 0;
 }
 
 //  Reads one whole message and queues its answer when it has the three
-//  frames of a request; -1 when the socket failed.
+//  frames of a request; -1 when the socket failed, -2 out of memory.
 static int
 s_read (void *router, s_turn_t *turn, uint64_t seq)
 {
@@ -125,11 +121,12 @@ s_read (void *router, s_turn_t *turn, uint64_t seq)
             zmq_msg_close (frame);
         count++;
     }
-    if (count == 3 && !more)
-        s_queue (turn, frames, count, seq);
+    int rc = more? -1: 0;
+    if (count == 3 && !more && s_queue (turn, frames, seq))
+        rc = -2;
     for (size_t index = 0; index < count && index < 3; index++)
         zmq_msg_close (&frames [index]);
-    return more? -1: 0;
+    return rc;
 }
 
 static void
@@ -246,54 +243,75 @@ s_bind (void *context, const char *endpoint)
     return router;
 }
 
-//  Turns until a signal: everything waiting, (the flush,) the replies.
+//  One turn: everything waiting, (the flush,) the replies; 3 when the
+//  turn could not be made good.
+static int
+s_turn (void *router, s_file_t *file, s_turn_t *turn, uint64_t *seq)
+{
+    msgpack_sbuffer_clear (&turn->requests);
+    msgpack_sbuffer_clear (&turn->replies);
+    int events = ZMQ_POLLIN, rc = 0;
+    size_t size = sizeof events;
+    while ((events & ZMQ_POLLIN) && rc == 0) {
+        rc = s_read (router, turn, ++*seq);
+        if (rc == 0 && zmq_getsockopt (router, ZMQ_EVENTS, &events, &size))
+            break;
+    }
+    if (rc == -2) {
+        fprintf (stderr, "ingest_echo: out of memory\n");
+        return 3;
+    }
+    if (file && turn->requests.size && s_sync (file, turn)) {
+        fprintf (stderr, "ingest_echo: write or sync failed: %s\n", strerror (errno));
+        return 3;
+    }
+    s_send_replies (router, turn);
+    return 0;
+}
+
 static int
 s_serve (void *router, s_file_t *file)
 {
     s_turn_t turn;
     msgpack_sbuffer_init (&turn.requests);
     msgpack_sbuffer_init (&turn.replies);
+    msgpack_sbuffer_init (&turn.reply);
     uint64_t seq = 0;
     int rc = 0;
     zmq_pollitem_t item = { router, 0, ZMQ_POLLIN, 0 };
-    while (!s_stopping && rc == 0) {
-        if (zmq_poll (&item, 1, 200) <= 0)
-            continue;
-        msgpack_sbuffer_clear (&turn.requests);
-        msgpack_sbuffer_clear (&turn.replies);
-        int events = ZMQ_POLLIN;
-        size_t size = sizeof events;
-        while (events & ZMQ_POLLIN) {
-            if (s_read (router, &turn, ++seq)
-            ||  zmq_getsockopt (router, ZMQ_EVENTS, &events, &size))
-                break;
-        }
-        if (file && turn.requests.size && s_sync (file, &turn)) {
-            fprintf (stderr, "ingest_echo: write or sync failed: %s\n", strerror (errno));
-            rc = 3;
-        }
-        else
-            s_send_replies (router, &turn);
-    }
+    while (!s_stopping && rc == 0)
+        if (zmq_poll (&item, 1, 200) > 0)
+            rc = s_turn (router, file, &turn, &seq);
     msgpack_sbuffer_destroy (&turn.requests);
     msgpack_sbuffer_destroy (&turn.replies);
+    msgpack_sbuffer_destroy (&turn.reply);
     return rc;
+}
+
+//  --endpoint EP [--sync FILE]; -1 when they are not that.
+static int
+s_parse (int argc, char *argv [], const char **endpoint, const char **sync_path)
+{
+    *endpoint = *sync_path = NULL;
+    if (argc % 2 == 0)
+        return -1;
+    for (int index = 1; index + 1 < argc; index += 2) {
+        if (strcmp (argv [index], "--endpoint") == 0)
+            *endpoint = argv [index + 1];
+        else
+        if (strcmp (argv [index], "--sync") == 0)
+            *sync_path = argv [index + 1];
+        else
+            return -1;
+    }
+    return *endpoint? 0: -1;
 }
 
 int
 main (int argc, char *argv [])
 {
-    const char *endpoint = NULL, *sync_path = NULL;
-    for (int index = 1; index + 1 < argc; index += 2) {
-        if (strcmp (argv [index], "--endpoint") == 0)
-            endpoint = argv [index + 1];
-        else
-        if (strcmp (argv [index], "--sync") == 0)
-            sync_path = argv [index + 1];
-        else
-            endpoint = NULL, index = argc;
-    }
-    if (!endpoint || argc % 2 == 0) {
+    const char *endpoint, *sync_path;
+    if (s_parse (argc, argv, &endpoint, &sync_path)) {
         fprintf (stderr, "usage: ingest_echo --endpoint EP [--sync FILE]\n");
         return 2;
     }
