@@ -599,7 +599,7 @@ test_closed_case (void **state)
     for (size_t index = 0; index < sizeof s_bodies / sizeof s_bodies [0]; index++) {
         const char *type = s_bodies [index][0];
         bool open = false;
-        for (int name = 0; name < 5; name++)
+        for (size_t name = 0; name < sizeof allowed / sizeof allowed [0]; name++)
             open |= strcmp (type, allowed [name]) == 0;
         case_state_t *state = s_story_state (CLOSED);
         daiban_error_t err;
