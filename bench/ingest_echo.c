@@ -13,6 +13,8 @@
     SIGINT, 1 when it cannot start, 3 when a write, a sync or memory fails. */
 
 #define _GNU_SOURCE                 //  O_DIRECT
+#include "replies.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <msgpack.h>
@@ -33,12 +35,14 @@ s_on_signal (int signal_number)
     s_stopping = 1;
 }
 
-//  One turn: the requests' bytes (for the file) and the replies to send,
-//  each as [identity size (4 bytes), identity, reply size (4), reply].
+//  One turn: the requests' bytes (for the file) and the replies held
+//  until the turn is flushed (the broker's own replies module, where a
+//  reply is held until its commit `after` is durable: here the turn).
 typedef struct {
     msgpack_sbuffer requests;
-    msgpack_sbuffer replies;
+    replies_t *replies;
     msgpack_sbuffer reply;      //  one reply being packed
+    uint64_t number;            //  of the turn
 } s_turn_t;
 
 //  The request's rid (0 when it has none or is not a map).
@@ -70,14 +74,6 @@ s_pack_key (msgpack_packer *packer, const char *key)
         || msgpack_pack_str_body (packer, key, strlen (key))? -1: 0;
 }
 
-static int
-s_put_sized (msgpack_sbuffer *buffer, const void *data, size_t size)
-{
-    uint32_t length = (uint32_t) size;
-    return msgpack_sbuffer_write (buffer, (const char *) &length, sizeof length)
-        || msgpack_sbuffer_write (buffer, (const char *) data, size)? -1: 0;
-}
-
 //  Queues the answer to one [identity, empty, request]; -1 when out of
 //  memory.
 static int
@@ -95,10 +91,8 @@ s_queue (s_turn_t *turn, zmq_msg_t *frames, uint64_t seq)
     ||  s_pack_key (&packer, "seq") || msgpack_pack_uint64 (&packer, seq)
     ||  s_pack_key (&packer, "duplicate") || msgpack_pack_false (&packer))
         return -1;
-    if (s_put_sized (&turn->replies, zmq_msg_data (&frames [0]), zmq_msg_size (&frames [0]))
-    ||  s_put_sized (&turn->replies, turn->reply.data, turn->reply.size))
-        return -1;
-    return 0;
+    return replies_hold (turn->replies, zmq_msg_data (&frames [0]), zmq_msg_size (&frames [0]),
+                         turn->reply.data, turn->reply.size, turn->number)? 0: -1;
 }
 
 //  Reads one whole message and queues its answer when it has the three
@@ -127,31 +121,6 @@ s_read (void *router, s_turn_t *turn, uint64_t seq)
     for (size_t index = 0; index < count && index < 3; index++)
         zmq_msg_close (&frames [index]);
     return rc;
-}
-
-static void
-s_take (const char **cursor, const void **data, size_t *size)
-{
-    uint32_t length;
-    memcpy (&length, *cursor, sizeof length);
-    *data = *cursor + sizeof length;
-    *size = length;
-    *cursor += sizeof length + length;
-}
-
-static void
-s_send_replies (void *router, s_turn_t *turn)
-{
-    const char *cursor = turn->replies.data, *end = cursor + turn->replies.size;
-    while (cursor < end) {
-        const void *identity, *reply;
-        size_t identity_size, reply_size;
-        s_take (&cursor, &identity, &identity_size);
-        s_take (&cursor, &reply, &reply_size);
-        zmq_send (router, identity, identity_size, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        zmq_send (router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        zmq_send (router, reply, reply_size, ZMQ_DONTWAIT);
-    }
 }
 
 //  The file is written over in place, never grown, so that fdatasync has
@@ -249,7 +218,7 @@ static int
 s_turn (void *router, s_file_t *file, s_turn_t *turn, uint64_t *seq)
 {
     msgpack_sbuffer_clear (&turn->requests);
-    msgpack_sbuffer_clear (&turn->replies);
+    turn->number++;
     int events = ZMQ_POLLIN, rc = 0;
     size_t size = sizeof events;
     while ((events & ZMQ_POLLIN) && rc == 0) {
@@ -265,16 +234,19 @@ s_turn (void *router, s_file_t *file, s_turn_t *turn, uint64_t *seq)
         fprintf (stderr, "ingest_echo: write or sync failed: %s\n", strerror (errno));
         return 3;
     }
-    s_send_replies (router, turn);
+    replies_release (turn->replies, router, turn->number);
     return 0;
 }
 
 static int
 s_serve (void *router, s_file_t *file)
 {
-    s_turn_t turn;
+    s_turn_t turn = { .replies = replies_new (), .number = 0 };
+    if (!turn.replies) {
+        fprintf (stderr, "ingest_echo: out of memory\n");
+        return 3;
+    }
     msgpack_sbuffer_init (&turn.requests);
-    msgpack_sbuffer_init (&turn.replies);
     msgpack_sbuffer_init (&turn.reply);
     uint64_t seq = 0;
     int rc = 0;
@@ -283,8 +255,8 @@ s_serve (void *router, s_file_t *file)
         if (zmq_poll (&item, 1, 200) > 0)
             rc = s_turn (router, file, &turn, &seq);
     msgpack_sbuffer_destroy (&turn.requests);
-    msgpack_sbuffer_destroy (&turn.replies);
     msgpack_sbuffer_destroy (&turn.reply);
+    replies_destroy (&turn.replies);
     return rc;
 }
 
