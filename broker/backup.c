@@ -1,6 +1,7 @@
 /*  backup: the `backup` op and its line in `stats` (see backup.h). */
 #include "backup.h"
 
+#include "blob_store.h"
 #include "envelope.h"
 
 #include <stdio.h>
@@ -36,9 +37,16 @@ backup_answer (query_context_t *context, const request_t *request, wire_buffer_t
                   (long long) context->now,
                   (unsigned long long) store_last_seq (context->store));
     uint64_t last_seq;
+    int64_t blobs;
     if (store_backup_start (context->store, path, &last_seq, err))
         return;
-    request_pack_ok (&reply->packer, request->rid, 3);
+    //  Blobs are immutable: linking them here, while the thread copies the
+    //  store, puts every blob an event up to last_seq names in the copy.
+    if (blob_store_backup (context->blobs, path, &blobs, err))
+        return;
+    request_pack_ok (&reply->packer, request->rid, 4);
+    wire_pack_key (&reply->packer, "blobs");
+    msgpack_pack_int64 (&reply->packer, blobs);
     wire_pack_key (&reply->packer, "path");
     wire_pack_str (&reply->packer, path);
     wire_pack_key (&reply->packer, "last_seq");

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "blobs.h"
 #include "catalog.h"
 #include "dispatch.h"
 #include "outbox.h"
@@ -36,6 +37,7 @@ struct _broker_t {
     config_t *config;
     store_t *store;
     catalog_t *catalog;
+    blob_store_t *blobs;        //  attachments' content, beside the store
     case_cache_t *cases;        //  the case states of the ingest transaction
     dispatch_t *dispatch;
     outbox_t *outbox;           //  committed, to publish and dispatch once durable
@@ -149,11 +151,14 @@ broker_new (config_t *config, daiban_error_t *err)
     }
     self->config = config;
     wire_buffer_init (&self->reply);
-    int64_t map_size;
+    int64_t map_size, blob_max_bytes, upload_idle_ms;
     const char *data = config_get (config, "broker/data");
     if (s_read_settings (self, config, &map_size, err)
+    ||  blobs_read_settings (config, &blob_max_bytes, &upload_idle_ms, err)
     ||  !(self->catalog = catalog_new (config, err))
     ||  !(self->store = store_new (data? data: "./daiban-data", (size_t) map_size, err))
+    ||  !(self->blobs = blob_store_new (data? data: "./daiban-data", blob_max_bytes,
+                                        upload_idle_ms, err))
     ||  s_open_sockets (self, config, err)
     ||  !(self->outbox = outbox_new ())
     ||  !(self->replies = replies_new ())
@@ -198,6 +203,7 @@ broker_destroy (broker_t **self_p)
     zsock_destroy (&self->workers);
     zsock_destroy (&self->stream);
     store_destroy (&self->store);
+    blob_store_destroy (&self->blobs);
     catalog_destroy (&self->catalog);
     free (self);
     *self_p = NULL;
@@ -263,7 +269,8 @@ s_answer (broker_t *self, size_t count, int64_t now)
 {
     query_context_t context = { self->store, NULL, self->catalog, self->dispatch, &self->counters,
                                 self->history_max_bytes, now, self->started,
-                                self->test_clock, &self->test_now, self->backup_dir };
+                                self->test_clock, &self->test_now, self->backup_dir,
+                                self->blobs };
     daiban_error_t read_err;
     for (size_t index = 0; index < count; index++) {
         pending_t *pending = &self->pending [index];
@@ -393,6 +400,8 @@ s_ingress_turn (broker_t *self)
               && self->pending [count].request.op == REQUEST_POST;
         count++;
     }
+    if (posts)
+        blobs_check_posts (self->blobs, self->store, self->pending, count);
     if (posts)
         ingest_commit (self->cases, self->pending, count, s_now (self), &self->counters);
     s_answer (self, count, s_now (self));

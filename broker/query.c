@@ -1,6 +1,7 @@
 /*  query: the read-only ops of ingress (see query.h). */
 #include "query.h"
 #include "backup.h"
+#include "blobs.h"
 
 #include <string.h>
 #include "case_state.h"
@@ -400,6 +401,8 @@ query_answer (query_context_t *context, const request_t *request, wire_buffer_t 
         case REQUEST_RETRY: s_retry (context, request, reply, &err); break;
         case REQUEST_CLOCK: s_clock (context, request, reply, &err); break;
         case REQUEST_BACKUP: backup_answer (context, request, reply, &err); break;
+        case REQUEST_BLOB_PUT: blobs_put (context, request, reply, &err); break;
+        case REQUEST_BLOB_GET: blobs_get (context, request, reply, &err); break;
         default: daiban_error_set (&err, DAIBAN_INTERNAL, "not a read op"); break;
     }
     if (err.code == DAIBAN_OK && reply->failed)

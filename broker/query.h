@@ -1,5 +1,5 @@
 /*  query: the ops of ingress but post (case, cases, history, stats,
-    catalog, clock, deadletters, retry, backup): each packs its whole
+    catalog, clock, deadletters, retry, backup, blob_put, blob_get): each packs its whole
     reply into a buffer. */
 #ifndef DAIBAN_QUERY_H
 #define DAIBAN_QUERY_H
@@ -14,6 +14,7 @@
 
 typedef struct _catalog_t catalog_t;
 typedef struct _dispatch_t dispatch_t;
+typedef struct _blob_store_t blob_store_t;
 
 typedef struct {
     store_t *store;
@@ -27,6 +28,7 @@ typedef struct {
     bool test_clock;
     int64_t *test_now;              //  the manual clock, moved by `clock`
     const char *backup_dir;         //  where `backup` makes its copies
+    blob_store_t *blobs;            //  attachments' content (blobs.h)
 } query_context_t;
 
 //  Answers one read request into reply (a full reply map, success or

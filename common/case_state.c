@@ -69,6 +69,7 @@ static const slot_t s_case_slots [] = {
     CASE ("closed_at", SLOT_INT, closed_at), CASE ("worklogs", SLOT_INT, worklogs),
     CASE ("problems", SLOT_INT, problems), CASE ("meetings", SLOT_INT, meetings),
     CASE ("minutes", SLOT_INT, minutes), CASE ("missing", SLOT_INT, missing),
+    CASE ("attachments", SLOT_INT, attachments),
     CASE ("escalation", SLOT_INT, escalation),
     { NULL, 0, 0 }
 };

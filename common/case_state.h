@@ -60,7 +60,7 @@ typedef struct {
     case_alert_t *alerts;
     size_t alert_count;
     int64_t events, last_seq, registered_at, updated_at, closed_at;
-    int64_t worklogs, problems, meetings, minutes, missing;
+    int64_t worklogs, problems, meetings, minutes, missing, attachments;
     int64_t escalation;             //  the highest level raised on the case
 } case_state_t;
 

@@ -21,6 +21,9 @@ static const char *const s_reasons [] = { "correction", "expert_review", "hearin
 static const char *const s_result_kinds [] = { "license", "reply", "certificate", NULL };
 static const char *const s_methods [] = { "e_license", "mail", "window", NULL };
 static const char *const s_problem_kinds [] = { "general", "complex", NULL };
+//  The kinds of document of a case file (一事一档), docs/archive.md.
+static const char *const s_attachment_kinds [] = { "申请材料", "工作联系函", "会议通知",
+    "会议签到表", "会议照片", "会议纪要", "协办单", "批复", "证照", "其他", NULL };
 
 static const body_field_t s_contact [] = { TEXT ("name"), TEXT ("phone"), END };
 static const body_field_t s_requested_item [] = {
@@ -52,6 +55,9 @@ static const body_field_t s_problem [] = {
     { "items", FIELD_STRING_LIST, true, false, NULL, NULL }, END };
 static const body_field_t s_minutes [] = {
     TEXT ("meeting"), TEXT ("summary"), TEXTS ("decisions"), END };
+static const body_field_t s_attachment [] = {
+    CHOICE ("kind", s_attachment_kinds), TEXT ("name"), TEXT ("media_type"), NUMBER ("size"),
+    TEXT ("sha256"), OPTIONAL_TEXT ("item"), OPTIONAL_TEXT ("meeting"), END };
 static const body_field_t s_acknowledged [] = { TEXT ("alert"), TEXT ("by"), END };
 
 static const body_field_t s_missing [] = { TEXT ("item"), TEXTS ("materials"), END };
@@ -102,6 +108,7 @@ static const event_type_t s_types [] = {
     { "problem.reported", false, s_problem },
     { "meeting.minutes", false, s_minutes },
     { "alert.acknowledged", false, s_acknowledged },
+    { "attachment.added", false, s_attachment },
     { "case.returned", true, s_returned },
     { "case.accepted", true, s_accepted },
     { "item.submitted", true, s_submitted },

@@ -186,6 +186,21 @@ s_count (apply_t *apply)
     return DAIBAN_OK;
 }
 
+//  An attachment may name an item of the case; the content itself was
+//  checked by the broker (the blob is stored, with this size).
+static daiban_code_t
+s_attachment_added (apply_t *apply)
+{
+    const msgpack_object *item = wire_map_get (apply->body, "item");
+    if (item && wire_is_str (item)
+    &&  !case_state_item (apply->state, item->via.str.ptr, item->via.str.size))
+        return daiban_error_set (apply->err, DAIBAN_CONFLICT, "case %s has no item %.*s",
+                                 apply->state->case_id, (int) item->via.str.size,
+                                 item->via.str.ptr);
+    apply->state->attachments++;
+    return DAIBAN_OK;
+}
+
 static daiban_code_t
 s_alert_acknowledged (apply_t *apply)
 {
@@ -263,6 +278,9 @@ static const rule_t s_rules [] = {
     { "worklog.added", s_count, true },
     { "problem.reported", s_count, false },
     { "meeting.minutes", s_count, true },
+    //  The case file is compiled when the approvals are done (一事一档):
+    //  documents are still added to a closed case.
+    { "attachment.added", s_attachment_added, true },
     //  An alert may still be open when its case closes; the supervisor
     //  must still be able to acknowledge it.
     { "alert.acknowledged", s_alert_acknowledged, true },

@@ -6,7 +6,7 @@
 
 static const char *s_op_names [REQUEST_OP_COUNT] = {
     "post", "case", "cases", "history", "catalog", "stats", "clock", "deadletters", "retry",
-    "backup"
+    "backup", "blob_put", "blob_get"
 };
 
 void

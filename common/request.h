@@ -21,6 +21,8 @@ typedef enum {
     REQUEST_DEADLETTERS,        //  extension: dead letters of the worker roles
     REQUEST_RETRY,              //  extension: dispatch a dead letter again
     REQUEST_BACKUP,             //  extension: a hot copy of the store
+    REQUEST_BLOB_PUT,           //  extension: a chunk of an attachment's content
+    REQUEST_BLOB_GET,           //  extension: read a stored blob back
     REQUEST_OP_COUNT
 } request_op_t;
 

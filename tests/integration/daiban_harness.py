@@ -586,3 +586,48 @@ class RssSampler:
     def stop(self):
         self._stop.set()
         self._thread.join(2)
+
+
+# ---------------------------------------------------------------------------
+# attachments (docs/archive.md)
+
+BLOB_CHUNK = 768 * 1024     # what a client puts in one blob_put, under the 1 MiB frame
+
+
+def blob_put(client, data, upload=None, chunk=BLOB_CHUNK):
+    """Uploads data with blob_put in chunks; returns the final reply."""
+    import hashlib
+    upload = upload or "up-%d-%d" % (os.getpid(), next(_counter))
+    sha256 = hashlib.sha256(data).hexdigest()
+    offset = 0
+    while True:
+        piece = data[offset:offset + chunk]
+        request = {"op": "blob_put", "upload": upload, "offset": offset, "data": piece}
+        last = offset + len(piece) >= len(data)
+        if last:
+            request.update(sha256=sha256, size=len(data))
+        reply = client.request(request, timeout=30)
+        if reply.get("ok") is not True or last:
+            return reply
+        offset += len(piece)
+
+
+def blob_get(client, sha256):
+    """Reads a whole blob back with blob_get."""
+    out = bytearray()
+    while True:
+        reply = client.request({"op": "blob_get", "sha256": sha256, "offset": len(out)})
+        if reply.get("ok") is not True:
+            raise AssertionError("blob_get failed: %r" % (reply,))
+        out += reply["data"]
+        if len(out) >= reply["size"] or not reply["data"]:
+            return bytes(out)
+
+
+def attachment(case, blob_reply, kind="申请材料", name="立项申请书.pdf",
+               media_type="application/pdf", **extra):
+    """An attachment.added event for a stored blob."""
+    body = {"kind": kind, "name": name, "media_type": media_type,
+            "size": blob_reply["size"], "sha256": blob_reply["sha256"]}
+    body.update(extra)
+    return event("attachment.added", case, body, source="agent-li")
