@@ -134,10 +134,10 @@ cli_report (json_t *reply)
     return CLI_EXIT_BROKER_ERROR;
 }
 
+//  Opens the ingress client on first use.
 static int
-s_call (cli_t *self, json_t *request, bool add_rid, json_t **reply)
+s_connect (cli_t *self)
 {
-    *reply = NULL;
     daiban_error_t err;
     daiban_error_clear (&err);
     if (!self->client) {
@@ -145,6 +145,31 @@ s_call (cli_t *self, json_t *request, bool add_rid, json_t **reply)
         if (!self->client)
             return cli_fail (&err);
     }
+    return CLI_EXIT_OK;
+}
+
+int
+cli_call_bytes (cli_t *self, const void *body, size_t size, char **reply, size_t *reply_size)
+{
+    *reply = NULL;
+    int code = s_connect (self);
+    if (code != CLI_EXIT_OK)
+        return code;
+    daiban_error_t err;
+    if (client_call_raw (self->client, body, size, reply, reply_size, &err) != DAIBAN_OK)
+        return cli_fail (&err);
+    return CLI_EXIT_OK;
+}
+
+static int
+s_call (cli_t *self, json_t *request, bool add_rid, json_t **reply)
+{
+    *reply = NULL;
+    daiban_error_t err;
+    daiban_error_clear (&err);
+    int connected = s_connect (self);
+    if (connected != CLI_EXIT_OK)
+        return connected;
     if (log_level >= LOG_LEVEL_DEBUG) {
         char *text = json_dumps (request, JSON_COMPACT | JSON_ENCODE_ANY);
         log_debug ("request to %s: %s", self->ingress, text? text: "?");

@@ -52,6 +52,12 @@ int cli_call_field (cli_t *self, json_t *request, const char *field, json_type t
 //  reply is not printed (cli_report does that); a missing reply is.
 int cli_call_raw (cli_t *self, json_t *request, json_t **reply);
 
+//  Sends an already packed msgpack request and returns the raw reply
+//  (malloc'd) in *reply: for requests JSON cannot carry (bin data). A
+//  missing reply is printed; the caller reads "ok" itself.
+int cli_call_bytes (cli_t *self, const void *body, size_t size, char **reply,
+                    size_t *reply_size);
+
 //  Prints the error of a failure reply, "daibanctl: <code>: <message>",
 //  and returns CLI_EXIT_BROKER_ERROR.
 int cli_report (json_t *reply);

@@ -133,6 +133,13 @@ cmd_post (cli_t *cli, int argc, char **argv)
     return code;
 }
 
+int
+cmd_post_event (cli_t *cli, json_t *event, const char *id, const char *source, bool json)
+{
+    s_envelope (event, id, source, -1);
+    return s_post (cli, event, json);
+}
+
 //  The person acknowledging, when --by is not given: the login name.
 static const char *
 s_default_by (void)

@@ -7,28 +7,13 @@
 #include <stdlib.h>
 #include "args.h"
 #include "calendar.h"
+#include "case_file.h"
 #include "format.h"
 #include "format_state.h"
 #include "history.h"
 #include "log.h"
 
 #define CASES_PAGE 1000             //  cases asked for per request
-
-//  The state of one case, or NULL after printing why (*code says how
-//  the process should exit).
-static json_t *
-s_fetch_case (cli_t *cli, const char *case_id, int *code)
-{
-    json_t *request = json_pack ("{s:s, s:s}", "op", "case", "case", case_id);
-    if (!request) {
-        *code = cli_usage_error ("the case id must be UTF-8 text");
-        return NULL;
-    }
-    json_t *state = NULL;
-    *code = cli_call_field (cli, request, "case", JSON_OBJECT, &state);
-    json_decref (request);
-    return state;
-}
 
 //  The broker's time, which is its test clock when it runs one: the
 //  "now" of `stats`. A broker that does not say falls back on this
@@ -66,7 +51,7 @@ cmd_case (cli_t *cli, int argc, char **argv)
     if (positional != 1)
         return cli_usage_error ("usage: case ID [--json]");
     int code;
-    json_t *state = s_fetch_case (cli, case_id [0], &code);
+    json_t *state = case_file_state (cli, case_id [0], &code);
     if (!state)
         return code;
     if (json)
@@ -191,12 +176,6 @@ cmd_history (cli_t *cli, int argc, char **argv)
     return code;
 }
 
-static int
-s_collect_event (json_t *event, void *closure)
-{
-    return json_array_append (closure, event) == 0? CLI_EXIT_OK: CLI_EXIT_BROKER_ERROR;
-}
-
 int
 cmd_export (cli_t *cli, int argc, char **argv)
 {
@@ -208,26 +187,16 @@ cmd_export (cli_t *cli, int argc, char **argv)
         return cli_fail (&err);
     if (positional != 1)
         return cli_usage_error ("usage: export ID");
-    int code;
-    json_t *state = s_fetch_case (cli, case_id [0], &code);
-    if (!state)
+    json_t *state, *events;
+    int code = case_file_fetch (cli, case_id [0], &state, &events);
+    if (code != CLI_EXIT_OK)
         return code;
-    json_t *events = json_array ();
-    history_query_t query = { .from = 1, .limit = -1, .case_id = case_id [0] };
-    int64_t next = 0, last = 0;
-    code = history_run (cli, &query, s_collect_event, events, &next, &last);
-    if (code == CLI_EXIT_OK) {
-        json_t *file = json_pack ("{s:o, s:O, s:I}", "case", state, "events", events,
-                                  "exported_at", (json_int_t) zclock_time ());
-        char *text = file? json_dumps (file, JSON_INDENT (2)): NULL;
-        if (text)
-            printf ("%s\n", text);
-        free (text);
-        json_decref (file);
-        code = cli_flush ();
-    }
-    else
-        json_decref (state);
-    json_decref (events);
-    return code;
+    json_t *file = json_pack ("{s:o, s:o, s:I}", "case", state, "events", events,
+                              "exported_at", (json_int_t) zclock_time ());
+    char *text = file? json_dumps (file, JSON_INDENT (2)): NULL;
+    if (text)
+        printf ("%s\n", text);
+    free (text);
+    json_decref (file);
+    return cli_flush ();
 }

@@ -11,6 +11,20 @@
 int cmd_post (cli_t *cli, int argc, char **argv);
 int cmd_ack (cli_t *cli, int argc, char **argv);
 
+//  cmd_post.c: gives event (type, case, body) its id and source (the
+//  given ones or fresh defaults) and posts it; prints the seq, or the
+//  reply as JSON.
+int cmd_post_event (cli_t *cli, json_t *event, const char *id, const char *source, bool json);
+
+//  cmd_attach.c: a file's content to the broker, then attachment.added.
+int cmd_attach (cli_t *cli, int argc, char **argv);
+
+//  cmd_dossier.c: the case file (一事一档) as a folder, and its check.
+int cmd_dossier (cli_t *cli, int argc, char **argv);
+
+//  cmd_report.c: the periodic report (定期报送), PDF and JSON.
+int cmd_report (cli_t *cli, int argc, char **argv);
+
 //  cmd_watch.c: the live stream, without gaps or duplicates.
 int cmd_watch (cli_t *cli, int argc, char **argv);
 

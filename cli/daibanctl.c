@@ -22,7 +22,8 @@ static const s_command_t s_commands [] = {
     { "cases", cmd_cases }, { "history", cmd_history }, { "stats", cmd_stats },
     { "catalog", cmd_catalog }, { "alerts", cmd_alerts }, { "ack", cmd_ack },
     { "export", cmd_export }, { "deadletters", cmd_deadletters }, { "retry", cmd_retry },
-    { "backup", cmd_backup }, { "due", cmd_due }, { "workdays", cmd_workdays },
+    { "backup", cmd_backup }, { "attach", cmd_attach }, { "dossier", cmd_dossier },
+    { "report", cmd_report }, { "due", cmd_due }, { "workdays", cmd_workdays },
     { "raw", cmd_raw }, { "selftest", cmd_selftest },
     { "help", s_help_command }, { NULL, NULL }
 };
@@ -70,6 +71,18 @@ static const char *s_help =
 "      Acknowledge an alert (posts alert.acknowledged; --by defaults to $USER).\n"
 "  export ID\n"
 "      The case file (一事一档) as JSON: the state and every event of the case.\n"
+"  attach CASE FILE --kind KIND [--item CODE] [--meeting ID] [--name NAME]\n"
+"         [--media-type TYPE] [--source S] [--id ID] [--json]\n"
+"      Upload FILE (blob_put) and post attachment.added. KIND: 申请材料 工作联系函\n"
+"      会议通知 会议签到表 会议照片 会议纪要 协办单 批复 证照 其他. Prints the\n"
+"      SHA-256, the size and whether it was new, then the event's seq.\n"
+"  dossier CASE [-o DIR] | dossier --verify DIR\n"
+"      The case file (一事一档) as a folder: 档案.pdf, every attachment in a\n"
+"      folder per kind, events.json, manifest.json (SHA-256 of every file).\n"
+"      --verify checks a folder against its manifest (docs/archive.md).\n"
+"  report [--week | --month | --from DATE --to DATE] [-o FILE.pdf] [--json FILE]\n"
+"      The periodic report to the 专班 (定期报送) as PDF and JSON, computed\n"
+"      from the log, beside the previous period of the same length.\n"
 "  deadletters [--role R] [--json]\n"
 "      Events parked after failing too often: role, seq, case, attempts,\n"
 "      status (dead or retrying), when (CST), the worker's message.\n"
