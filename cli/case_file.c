@@ -41,10 +41,3 @@ case_file_fetch (cli_t *cli, const char *case_id, json_t **state, json_t **event
     }
     return code;
 }
-
-const char *
-case_file_text (json_t *object, const char *key, const char *fallback)
-{
-    const char *text = json_string_value (json_object_get (object, key));
-    return text? text: fallback;
-}

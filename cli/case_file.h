@@ -13,7 +13,4 @@ json_t *case_file_state (cli_t *cli, const char *case_id, int *code);
 //  *state and *events (new references) of case_id; an exit code (cli.h).
 int case_file_fetch (cli_t *cli, const char *case_id, json_t **state, json_t **events);
 
-//  A string field of an object, or fallback.
-const char *case_file_text (json_t *object, const char *key, const char *fallback);
-
 #endif

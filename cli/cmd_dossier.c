@@ -17,6 +17,7 @@
 #include "dossier_files.h"
 #include "dossier_text.h"
 #include "log.h"
+#include "json_field.h"
 
 
 static int
@@ -56,13 +57,13 @@ s_fetch_attachments (cli_t *cli, dossier_t *dossier, const char *dir)
     size_t index;
     json_t *event;
     json_array_foreach (dossier->events, index, event) {
-        if (!streq (case_file_text (event, "type", ""), "attachment.added"))
+        if (!streq (json_field_text (event, "type", ""), "attachment.added"))
             continue;
         json_t *body = json_object_get (event, "body");
-        const char *sha256 = case_file_text (body, "sha256", "");
+        const char *sha256 = json_field_text (body, "sha256", "");
         bool same;
-        char *path = dossier_files_place (dossier->attachments, case_file_text (body, "kind", ""),
-                                          case_file_text (body, "name", ""), sha256, &same);
+        char *path = dossier_files_place (dossier->attachments, json_field_text (body, "kind", ""),
+                                          json_field_text (body, "name", ""), sha256, &same);
         if (!path)
             return cli_usage_error ("out of memory");
         if (same) {

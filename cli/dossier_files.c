@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "case_file.h"
+#include "json_field.h"
 #include "digest.h"
 #include "dossier.h"
 
@@ -37,7 +37,7 @@ s_find_path (json_t *attachments, const char *path)
     size_t index;
     json_t *attachment;
     json_array_foreach (attachments, index, attachment)
-        if (strcmp (case_file_text (attachment, "path", ""), path) == 0)
+        if (strcmp (json_field_text (attachment, "path", ""), path) == 0)
             return attachment;
     return NULL;
 }
@@ -68,7 +68,7 @@ dossier_files_place (json_t *attachments, const char *kind, const char *name,
         json_t *taken = s_find_path (attachments, candidate);
         if (!taken)
             break;
-        if (strcmp (case_file_text (taken, "sha256", ""), sha256) == 0) {
+        if (strcmp (json_field_text (taken, "sha256", ""), sha256) == 0) {
             *same = true;
             break;
         }
@@ -197,8 +197,8 @@ dossier_files_manifest (const char *dir, const char *case_id, int64_t made_at, s
 static int
 s_check (const char *dir, json_t *entry, FILE *out)
 {
-    const char *relative = case_file_text (entry, "path", "");
-    const char *expected = case_file_text (entry, "sha256", "");
+    const char *relative = json_field_text (entry, "path", "");
+    const char *expected = json_field_text (entry, "sha256", "");
     char full [PATH_SIZE], hex [DIGEST_HEX_SIZE + 1];
     int64_t size;
     daiban_error_t err;
@@ -241,7 +241,7 @@ dossier_files_verify (const char *dir, FILE *out, size_t *files, daiban_error_t 
         bool known = false;
         for (size_t at = 0; !known && at < json_array_size (listed); at++)
             known = !strcmp (json_string_value (entry),
-                             case_file_text (json_array_get (listed, at), "path", ""));
+                             json_field_text (json_array_get (listed, at), "path", ""));
         if (!known) {
             fprintf (out, "not in the manifest: %s\n", json_string_value (entry));
             differences++;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "case_file.h"
+#include "json_field.h"
 #include "date.h"
 #include "dossier_text.h"
 #include "format.h"
@@ -20,7 +20,7 @@
 static const char *
 s_text (json_t *object, const char *key)
 {
-    return case_file_text (object, key, "");
+    return json_field_text (object, key, "");
 }
 
 //  The case.registered event's body: the registration form's fields.
@@ -39,12 +39,12 @@ s_registration (const dossier_t *dossier)
 static const char *
 s_agent (const dossier_t *dossier, char *buffer, size_t size)
 {
-    const char *agent = case_file_text (dossier->state, "agent", "—"), *name = NULL;
+    const char *agent = json_field_text (dossier->state, "agent", "—"), *name = NULL;
     size_t index;
     json_t *event;
     json_array_foreach (dossier->events, index, event)
         if (streq (s_text (event, "type"), "case.accepted"))
-            name = case_file_text (json_object_get (event, "body"), "agent_name", NULL);
+            name = json_field_text (json_object_get (event, "body"), "agent_name", NULL);
     if (name)
         snprintf (buffer, size, "%s（%s）", name, agent);
     else
@@ -75,20 +75,14 @@ s_date (int64_t ms, char *buffer, size_t size)
     }
 }
 
-static int64_t
-s_ms (json_t *object, const char *key)
-{
-    return (int64_t) json_integer_value (json_object_get (object, key));
-}
-
 static void
 s_cover (pdf_doc_t *doc, void *closure)
 {
     const dossier_t *dossier = (const dossier_t *) closure;
     json_t *state = dossier->state;
     char registered [16], closed [16], made [16], line [1024], agent [300];
-    s_date (s_ms (state, "registered_at"), registered, sizeof registered);
-    s_date (s_ms (state, "closed_at"), closed, sizeof closed);
+    s_date (json_field_int (state, "registered_at"), registered, sizeof registered);
+    s_date (json_field_int (state, "closed_at"), closed, sizeof closed);
     s_date (dossier->made_at, made, sizeof made);
     pdf_doc_space (doc, 120);
     pdf_doc_text (doc, "项目建设手续帮办代办", 20, true, true);
@@ -97,7 +91,7 @@ s_cover (pdf_doc_t *doc, void *closure)
     pdf_doc_space (doc, 60);
     const char *rows [][2] = {
         { "项目名称", s_text (state, "project") }, { "项目单位", s_text (state, "applicant") },
-        { "所在县区", case_file_text (state, "county", "—") },
+        { "所在县区", json_field_text (state, "county", "—") },
         { "代办员", s_agent (dossier, agent, sizeof agent) },
         { "登记日期", registered }, { "办结日期", closed },
         { "档案编号", dossier->case_id }, { "建档日期", made },
@@ -123,17 +117,17 @@ s_form (pdf_doc_t *doc, const dossier_t *dossier)
         used += (size_t) snprintf (items + used, used < sizeof items? sizeof items - used: 0,
                                    "%s%s %s", index? "；": "", s_text (item, "code"),
                                    s_text (item, "name"));
-    format_time_cst (s_ms (state, "registered_at"), registered, sizeof registered);
-    const char *address = case_file_text (body, "address", "");
+    format_time_cst (json_field_int (state, "registered_at"), registered, sizeof registered);
+    const char *address = json_field_text (body, "address", "");
     char place [600];
     snprintf (place, sizeof place, "%s%s%s", address, *address? " / ": "",
-              case_file_text (state, "county", "—"));
+              json_field_text (state, "county", "—"));
     const char *rows [][2] = {
         { "项目名称", s_text (state, "project") }, { "项目单位", s_text (state, "applicant") },
         { "联系人及电话", contact_line }, { "项目地址/县区", place },
-        { "投资额", case_file_text (body, "investment", "—") },
-        { "建设内容", case_file_text (body, "content", "—") },
-        { "所需办理事项", items }, { "办理时限（预计办结）", case_file_text (state, "expected_done", "—") },
+        { "投资额", json_field_text (body, "investment", "—") },
+        { "建设内容", json_field_text (body, "content", "—") },
+        { "所需办理事项", items }, { "办理时限（预计办结）", json_field_text (state, "expected_done", "—") },
         { "代办员", s_agent (dossier, agent, sizeof agent) },
         { "受理渠道", s_channel (s_text (state, "channel")) }, { "登记时间", registered },
     };
@@ -166,23 +160,23 @@ s_item_row (pdf_doc_t *doc, const dossier_t *dossier, json_t *item)
     char name [512], level [256], released [16], decided [16], used [64], paused [16];
     snprintf (name, sizeof name, "%s %s", s_text (item, "code"), s_text (item, "name"));
     snprintf (level, sizeof level, "%s", streq (s_text (item, "level"), "county")
-              ? case_file_text (item, "county", "县区"): "市级");
-    int64_t released_ms = s_ms (item, "released_at"), decided_ms = s_ms (item, "decided_at");
+              ? json_field_text (item, "county", "县区"): "市级");
+    int64_t released_ms = json_field_int (item, "released_at"), decided_ms = json_field_int (item, "decided_at");
     s_date (released_ms, released, sizeof released);
     s_date (decided_ms, decided, sizeof decided);
-    int64_t paused_days = s_ms (item, "paused_days");
+    int64_t paused_days = json_field_int (item, "paused_days");
     snprintf (paused, sizeof paused, "%lld", (long long) paused_days);
-    snprintf (used, sizeof used, "—/%lld", (long long) s_ms (item, "limit_days"));
+    snprintf (used, sizeof used, "—/%lld", (long long) json_field_int (item, "limit_days"));
     if (released_ms > 0 && dossier->calendar) {
         int64_t end = decided_ms > 0? decided_ms: dossier->made_at;
         int days = calendar_working_days_between (dossier->calendar, date_from_ms (released_ms),
                                                   date_from_ms (end), NULL);
         snprintf (used, sizeof used, "%lld/%lld", (long long) (days - paused_days),
-                  (long long) s_ms (item, "limit_days"));
+                  (long long) json_field_int (item, "limit_days"));
     }
     const char *cells [] = {
-        name, s_text (item, "department"), level, released, case_file_text (item, "due", "—"),
-        decided, used, paused, case_file_text (item, "result_number", "—"),
+        name, s_text (item, "department"), level, released, json_field_text (item, "due", "—"),
+        decided, used, paused, json_field_text (item, "result_number", "—"),
         s_delivery (dossier, s_text (item, "code")), dossier_word (s_text (item, "status")) };
     pdf_doc_table_row (doc, cells);
 }
@@ -211,10 +205,10 @@ s_worklog (pdf_doc_t *doc, const dossier_t *dossier)
     json_t *event;
     json_array_foreach (dossier->events, index, event) {
         char stamp [32], head [512];
-        format_time_cst (s_ms (event, "ts"), stamp, sizeof stamp);
+        format_time_cst (json_field_int (event, "ts"), stamp, sizeof stamp);
         snprintf (head, sizeof head, "%.16s  %s  %s  （#%lld）", stamp,
                   dossier_type_name (s_text (event, "type")), dossier_who (event),
-                  (long long) s_ms (event, "seq"));
+                  (long long) json_field_int (event, "seq"));
         pdf_doc_text (doc, head, 9, true, false);
         char *line = dossier_event_line (event);
         pdf_doc_paragraph (doc, line? line: "");
@@ -237,7 +231,7 @@ s_events_of (pdf_doc_t *doc, const dossier_t *dossier, const char *const *types,
         if (!wanted || (meeting && !streq (s_text (body, "meeting"), meeting)))
             continue;
         char stamp [32], head [256];
-        format_time_cst (s_ms (event, "ts"), stamp, sizeof stamp);
+        format_time_cst (json_field_int (event, "ts"), stamp, sizeof stamp);
         snprintf (head, sizeof head, "%.16s  %s", stamp, dossier_type_name (s_text (event, "type")));
         pdf_doc_text (doc, head, 9, true, false);
         char *line = dossier_event_line (event);
@@ -295,11 +289,11 @@ s_problems (pdf_doc_t *doc, const dossier_t *dossier)
     json_t *alert;
     json_array_foreach (alerts, index, alert) {
         char level [16], raised [32];
-        snprintf (level, sizeof level, "%lld", (long long) s_ms (alert, "level"));
-        format_time_cst (s_ms (alert, "raised_at"), raised, sizeof raised);
+        snprintf (level, sizeof level, "%lld", (long long) json_field_int (alert, "level"));
+        format_time_cst (json_field_int (alert, "raised_at"), raised, sizeof raised);
         const char *cells [] = { s_text (alert, "alert"), level, s_text (alert, "to"), raised,
             json_is_true (json_object_get (alert, "acknowledged"))
-                ? case_file_text (alert, "acknowledged_by", "已确认"): "未确认" };
+                ? json_field_text (alert, "acknowledged_by", "已确认"): "未确认" };
         pdf_doc_table_row (doc, cells);
     }
     pdf_doc_table_end (doc);
@@ -320,7 +314,7 @@ s_attachments (pdf_doc_t *doc, const dossier_t *dossier)
     json_t *attachment;
     json_array_foreach (dossier->attachments, index, attachment) {
         char size [32], where [4400];
-        snprintf (size, sizeof size, "%lld", (long long) s_ms (attachment, "size"));
+        snprintf (size, sizeof size, "%lld", (long long) json_field_int (attachment, "size"));
         snprintf (where, sizeof where, "%s\n%s", s_text (attachment, "sha256"),
                   s_text (attachment, "path"));
         const char *cells [] = { s_text (attachment, "kind"), s_text (attachment, "name"),

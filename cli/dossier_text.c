@@ -1,10 +1,11 @@
 /*  dossier_text: the case file's words (see dossier_text.h). */
 #include "dossier_text.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "case_file.h"
+#include "json_field.h"
 
 #ifndef streq
 #define streq(a, b) (strcmp ((a), (b)) == 0)
@@ -72,15 +73,15 @@ const char *
 dossier_who (json_t *event)
 {
     json_t *body = json_object_get (event, "body");
-    if (streq (case_file_text (event, "type", ""), "worklog.added"))
-        return case_file_text (body, "agent", case_file_text (event, "source", ""));
-    return case_file_text (event, "by", case_file_text (event, "source", ""));
+    if (streq (json_field_text (event, "type", ""), "worklog.added"))
+        return json_field_text (body, "agent", json_field_text (event, "source", ""));
+    return json_field_text (event, "by", json_field_text (event, "source", ""));
 }
 
 static const char *
 s_text (json_t *body, const char *key)
 {
-    return case_file_text (body, key, "");
+    return json_field_text (body, key, "");
 }
 
 static long long
@@ -185,7 +186,7 @@ s_case_line (FILE *out, const char *type, json_t *body)
     else if (streq (type, "case.materials_supplied"))
         s_supplied (out, body);
     else if (streq (type, "case.accepted"))
-        fprintf (out, "代办员 %s，预计 %s 办结", case_file_text (body, "agent_name",
+        fprintf (out, "代办员 %s，预计 %s 办结", json_field_text (body, "agent_name",
                  s_text (body, "agent")), s_text (body, "expected_done"));
     else if (streq (type, "worklog.added"))
         fprintf (out, "%s", s_text (body, "note"));
@@ -228,7 +229,7 @@ dossier_event_line (json_t *event)
     FILE *out = open_memstream (&text, &size);
     if (!out)
         return NULL;
-    const char *type = case_file_text (event, "type", "");
+    const char *type = json_field_text (event, "type", "");
     json_t *body = json_object_get (event, "body");
     if (!s_item_line (out, type, body))
         s_case_line (out, type, body);
