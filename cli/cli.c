@@ -1,6 +1,7 @@
 /*  cli: shared context, exit codes and error reporting (see cli.h). */
 #include "cli.h"
 
+#include <czmq.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -220,6 +221,21 @@ int
 cli_call_raw (cli_t *self, json_t *request, json_t **reply)
 {
     return s_call (self, request, false, reply);
+}
+
+int64_t
+cli_broker_now (cli_t *self, bool *known)
+{
+    int64_t now = zclock_time ();
+    json_t *request = json_pack ("{s:s}", "op", "stats");
+    json_t *reply = NULL;
+    *known = request && cli_call_raw (self, request, &reply) == CLI_EXIT_OK
+          && json_is_integer (json_object_get (reply, "now"));
+    if (*known)
+        now = json_integer_value (json_object_get (reply, "now"));
+    json_decref (request);
+    json_decref (reply);
+    return now;
 }
 
 int

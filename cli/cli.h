@@ -58,6 +58,10 @@ int cli_call_raw (cli_t *self, json_t *request, json_t **reply);
 int cli_call_bytes (cli_t *self, const void *body, size_t size, char **reply,
                     size_t *reply_size);
 
+//  The broker's time ("now" of `stats`: its test clock when it runs one);
+//  this machine's clock when the broker does not say (*known false).
+int64_t cli_broker_now (cli_t *self, bool *known);
+
 //  Prints the error of a failure reply, "daibanctl: <code>: <message>",
 //  and returns CLI_EXIT_BROKER_ERROR.
 int cli_report (json_t *reply);

@@ -130,7 +130,8 @@ cmd_dossier (cli_t *cli, int argc, char **argv)
         return s_verify (verify);
     if (verify || count != 1)
         return cli_usage_error ("usage: dossier CASE [-o DIR] | dossier --verify DIR");
-    dossier_t dossier = { .case_id = case_id [0], .made_at = zclock_time () };
+    bool known;
+    dossier_t dossier = { .case_id = case_id [0], .made_at = cli_broker_now (cli, &known) };
     int code = case_file_fetch (cli, case_id [0], &dossier.state, &dossier.events);
     if (code != CLI_EXIT_OK)
         return code;

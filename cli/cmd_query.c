@@ -22,19 +22,11 @@
 static int64_t
 s_broker_now (cli_t *cli, json_t *state)
 {
-    int64_t now = zclock_time ();
-    json_t *request = json_pack ("{s:s}", "op", "stats");
-    json_t *reply = NULL;
-    if (request && cli_call_raw (cli, request, &reply) == CLI_EXIT_OK
-    &&  json_is_integer (json_object_get (reply, "now")))
-        now = json_integer_value (json_object_get (reply, "now"));
-    else {
-        json_t *updated = json_object_get (state, "updated_at");
-        if (json_is_integer (updated) && json_integer_value (updated) > now)
-            now = json_integer_value (updated);
-    }
-    json_decref (request);
-    json_decref (reply);
+    bool known;
+    int64_t now = cli_broker_now (cli, &known);
+    json_t *updated = json_object_get (state, "updated_at");
+    if (!known && json_is_integer (updated) && json_integer_value (updated) > now)
+        now = json_integer_value (updated);
     return now;
 }
 
