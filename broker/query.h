@@ -1,12 +1,13 @@
 /*  query: the ops of ingress but post (case, cases, history, stats,
-    catalog, clock, deadletters, retry, backup, blob_put, blob_get): each packs its whole
-    reply into a buffer. */
+    catalog, clock, deadletters, retry, backup, whoami, reload, blob_put,
+    blob_get): each packs its whole reply into a buffer. */
 #ifndef DAIBAN_QUERY_H
 #define DAIBAN_QUERY_H
 
 #include <msgpack.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "access.h"
 #include "pending.h"
 #include "request.h"
 #include "store.h"
@@ -15,6 +16,7 @@
 typedef struct _catalog_t catalog_t;
 typedef struct _dispatch_t dispatch_t;
 typedef struct _blob_store_t blob_store_t;
+typedef struct _guard_t guard_t;
 
 typedef struct {
     store_t *store;
@@ -28,6 +30,9 @@ typedef struct {
     bool test_clock;
     int64_t *test_now;              //  the manual clock, moved by `clock`
     const char *backup_dir;         //  where `backup` makes its copies
+    guard_t *guard;                 //  keys and principals
+    principal_t principal;          //  who the request in hand acts as
+    bool keys_revoked;              //  set by a reload that removed a key
     blob_store_t *blobs;            //  attachments' content (blobs.h)
 } query_context_t;
 

@@ -14,6 +14,7 @@ struct _cli_t {
     const char *ingress;
     const char *stream;
     int timeout_ms;
+    client_keys_t *keys;        //  CURVE keys (plaintext when none are configured)
     client_t *client;           //  opened by the first call
 };
 
@@ -53,7 +54,8 @@ cli_new (config_t *config, daiban_error_t *err)
         cli_destroy (&self);
         return NULL;
     }
-    if (s_read_timeout (config, &self->timeout_ms, err) != DAIBAN_OK)
+    if (s_read_timeout (config, &self->timeout_ms, err) != DAIBAN_OK
+    ||  !(self->keys = client_keys_new (config, err)))
         cli_destroy (&self);
     return self;
 }
@@ -66,6 +68,7 @@ cli_destroy (cli_t **self_p)
         return;
     cli_t *self = *self_p;
     client_destroy (&self->client);
+    client_keys_destroy (&self->keys);
     config_destroy (&self->config);
     free (self);
     *self_p = NULL;
@@ -87,6 +90,12 @@ const char *
 cli_stream (cli_t *self)
 {
     return self->stream;
+}
+
+client_keys_t *
+cli_keys (cli_t *self)
+{
+    return self->keys;
 }
 
 int
@@ -142,7 +151,7 @@ s_connect (cli_t *self)
     daiban_error_t err;
     daiban_error_clear (&err);
     if (!self->client) {
-        self->client = client_new (self->ingress, self->timeout_ms, &err);
+        self->client = client_new (self->ingress, self->keys, self->timeout_ms, &err);
         if (!self->client)
             return cli_fail (&err);
     }

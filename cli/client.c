@@ -9,6 +9,7 @@
 
 struct _client_t {
     zsock_t *dealer;
+    zsock_t *handshakes;        //  tells a refused key from a silent broker
     zpoller_t *poller;
     char *endpoint;
     int timeout_ms;
@@ -16,7 +17,7 @@ struct _client_t {
 };
 
 client_t *
-client_new (const char *endpoint, int timeout_ms, daiban_error_t *err)
+client_new (const char *endpoint, client_keys_t *keys, int timeout_ms, daiban_error_t *err)
 {
     assert (endpoint);
     client_t *self = (client_t *) calloc (1, sizeof (client_t));
@@ -37,6 +38,8 @@ client_new (const char *endpoint, int timeout_ms, daiban_error_t *err)
     //  must not keep the process alive at exit.
     zsock_set_linger (self->dealer, 0);
     zsock_set_sndtimeo (self->dealer, timeout_ms);
+    client_keys_apply (keys, self->dealer);
+    self->handshakes = client_keys_watch (self->dealer);
     if (zsock_connect (self->dealer, "%s", endpoint) != 0) {
         daiban_error_set (err, DAIBAN_BAD_REQUEST, "bad endpoint %s: %s", endpoint,
                           zmq_strerror (zmq_errno ()));
@@ -60,6 +63,7 @@ client_destroy (client_t **self_p)
     client_t *self = *self_p;
     zpoller_destroy (&self->poller);
     zsock_destroy (&self->dealer);
+    zsock_destroy (&self->handshakes);
     free (self->endpoint);
     free (self);
     *self_p = NULL;
@@ -83,6 +87,10 @@ s_no_reply (client_t *self, daiban_error_t *err)
     if (zsys_interrupted)
         return daiban_error_set (err, DAIBAN_UNAVAILABLE, "interrupted while waiting for %s",
                                  self->endpoint);
+    char why [200];
+    if (client_keys_refused (self->handshakes, why, sizeof why))
+        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "no reply from %s within %d ms: %s",
+                                 self->endpoint, self->timeout_ms, why);
     return daiban_error_set (err, DAIBAN_UNAVAILABLE, "no reply from %s within %d ms",
                              self->endpoint, self->timeout_ms);
 }

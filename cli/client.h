@@ -10,13 +10,15 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "client_keys.h"
 #include "daiban_error.h"
 
 typedef struct _client_t client_t;
 
 //  Connects (asynchronously, as ZeroMQ does) to endpoint. NULL with
 //  DAIBAN_BAD_REQUEST when the endpoint is not a valid ZeroMQ endpoint.
-client_t *client_new (const char *endpoint, int timeout_ms, daiban_error_t *err);
+client_t *client_new (const char *endpoint, client_keys_t *keys, int timeout_ms,
+                      daiban_error_t *err);
 void client_destroy (client_t **self_p);
 
 const char *client_endpoint (client_t *self);

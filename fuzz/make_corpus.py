@@ -30,6 +30,12 @@ OPS = {
     "deadletters": {"op": "deadletters", "role": "reminder"},
     "retry": {"op": "retry", "role": "reminder", "seq": 17},
     "backup": {"op": "backup", "name": "nightly-2026-11-26"},
+    "whoami": {"op": "whoami"},
+    "reload": {"op": "reload"},
+    "blob_put": {"op": "blob_put", "upload": "up-0001", "offset": 0, "data": b"%PDF-1.4 \x00\xff",
+                 "sha256": "9f" * 32, "size": 11},
+    "blob_get": {"op": "blob_get", "sha256": "9f" * 32, "offset": 0, "length": 65536},
+    "as-operator": {"op": "case", "case": CASE, "as": {"name": "代办员-李娜", "role": "operator"}},
 }
 
 POSTED = {
@@ -62,6 +68,9 @@ POSTED = {
     "meeting.minutes": {"meeting": "MT-0001", "summary": "联席会议协调用地指标",
                         "decisions": ["市自然资源局十日内答复"]},
     "alert.acknowledged": {"alert": "AL-0001", "by": "张主任"},
+    "attachment.added": {"kind": "会议纪要", "name": "联席会议纪要.pdf",
+                         "media_type": "application/pdf", "size": 11, "sha256": "9f" * 32,
+                         "item": "S1-05", "meeting": "MT-0001"},
 }
 
 EMITTED = {
