@@ -73,7 +73,8 @@ s_fetch_attachments (cli_t *cli, dossier_t *dossier, const char *dir)
         json_t *entry = json_deep_copy (body);
         json_object_set_new (entry, "path", json_string (path));
         json_object_set (entry, "ts", json_object_get (event, "ts"));
-        json_object_set_new (entry, "who", json_string (dossier_who (event)));
+        char who [1100];
+        json_object_set_new (entry, "who", json_string (dossier_who (event, who, sizeof who)));
         json_array_append_new (dossier->attachments, entry);
         daiban_error_t err;
         char full [4400];

@@ -204,10 +204,10 @@ s_worklog (pdf_doc_t *doc, const dossier_t *dossier)
     size_t index;
     json_t *event;
     json_array_foreach (dossier->events, index, event) {
-        char stamp [32], head [512];
+        char stamp [32], head [1400], who [1100];
         format_time_cst (json_field_int (event, "ts"), stamp, sizeof stamp);
         snprintf (head, sizeof head, "%.16s  %s  %s  （#%lld）", stamp,
-                  dossier_type_name (s_text (event, "type")), dossier_who (event),
+                  dossier_type_name (s_text (event, "type")), dossier_who (event, who, sizeof who),
                   (long long) json_field_int (event, "seq"));
         pdf_doc_text (doc, head, 9, true, false);
         char *line = dossier_event_line (event);

@@ -70,12 +70,22 @@ dossier_word (const char *value)
 }
 
 const char *
-dossier_who (json_t *event)
+dossier_who (json_t *event, char *buffer, size_t size)
 {
-    json_t *body = json_object_get (event, "body");
-    if (streq (json_field_text (event, "type", ""), "worklog.added"))
-        return json_field_text (body, "agent", json_field_text (event, "source", ""));
-    return json_field_text (event, "by", json_field_text (event, "source", ""));
+    const char *source = json_field_text (event, "source", "");
+    const char *by = json_field_text (event, "by", source);
+    const char *agent = streq (json_field_text (event, "type", ""), "worklog.added")
+                      ? json_field_text (json_object_get (event, "body"), "agent", NULL): NULL;
+    char principal [512];
+    if (streq (by, source))
+        snprintf (principal, sizeof principal, "%s", by);
+    else
+        snprintf (principal, sizeof principal, "%s（%s）", by, source);
+    if (agent)
+        snprintf (buffer, size, "%s · %s", agent, principal);
+    else
+        snprintf (buffer, size, "%s", principal);
+    return buffer;
 }
 
 static const char *

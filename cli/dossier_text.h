@@ -13,8 +13,11 @@ const char *dossier_type_name (const char *type);
 //  A malloc'd one-line account of the event ("S1-05 批复，文号 …").
 char *dossier_event_line (json_t *event);
 
-//  Who posted the event: body.agent for a worklog, else by, else source.
-const char *dossier_who (json_t *event);
+//  Who did it, into buffer: the envelope's `by` (the principal the broker
+//  saw), with the event's source beside it when that says more ("local
+//  （window-3）"); the source alone when there is no `by`. A worklog
+//  names its agent first.
+const char *dossier_who (json_t *event, char *buffer, size_t size);
 
 //  Chinese words for enumerated values: suspension reasons, delivery
 //  methods, channels, levels; the value itself when unknown.

@@ -170,6 +170,8 @@ class DossierTest(unittest.TestCase):
             self.assertIn("（#%d）" % ev["seq"], flat, "event %d in the 工作日志" % ev["seq"])
         self.assertIn("supervisor-zhang", flat, "who acknowledged")
         for ev in events:
+            self.assertIn(ev.get("by", ev["source"]), flat, "who posted event %d" % ev["seq"])
+        for ev in events:
             if ev["type"] == "attachment.added":
                 self.assertIn(ev["body"]["sha256"], flat)
         fonts = subprocess.run(["pdffonts", pdf], capture_output=True, text=True,
