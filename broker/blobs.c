@@ -21,10 +21,12 @@ blobs_read_settings (config_t *config, int64_t *max_bytes, int64_t *idle_ms, dai
     return DAIBAN_OK;
 }
 
+//  A string that fits buffer and holds no NUL (which would cut it short).
 static bool
 s_text (const msgpack_object *object, char *buffer, size_t size)
 {
-    return object && wire_is_str (object) && wire_str_copy (object, buffer, size);
+    return object && wire_is_str (object) && wire_str_copy (object, buffer, size)
+        && strlen (buffer) == object->via.str.size;
 }
 
 static void

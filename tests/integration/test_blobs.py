@@ -67,6 +67,9 @@ class BlobTest(unittest.TestCase):
         cases = [
             ({"op": "blob_put", "offset": 0, "data": data}, "upload"),
             ({"op": "blob_put", "upload": "../x", "offset": 0, "data": data}, "upload"),
+            ({"op": "blob_put", "upload": "u\x00x", "offset": 0, "data": data}, "upload"),
+            ({"op": "blob_put", "upload": "u" * 65, "offset": 0, "data": data}, "upload"),
+            ({"op": "blob_put", "upload": "u1", "data": data}, "offset"),
             ({"op": "blob_put", "upload": "u1", "offset": 0, "data": "text"}, "data"),
             ({"op": "blob_put", "upload": "u1", "offset": -1, "data": data}, "offset"),
             ({"op": "blob_put", "upload": "u1", "offset": 0, "data": data, "sha256": sha},
