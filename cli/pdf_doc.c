@@ -4,6 +4,7 @@
 #include "pdf_doc.h"
 
 #include <cairo-pdf.h>
+#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,5 +380,11 @@ pdf_doc_render (const char *path, const char *title, pdf_doc_fn *cover, pdf_doc_
     for (size_t index = 0; index < self->toc_count; index++)
         free (self->toc [index].text);
     free (self);
+    //  pango, cairo and fontconfig keep their font caches for the life of
+    //  the process; daibanctl renders once, so they go now (and a leak
+    //  checker sees only what is really lost).
+    pango_cairo_font_map_set_default (NULL);
+    cairo_debug_reset_static_data ();
+    FcFini ();
     return code;
 }
