@@ -119,13 +119,14 @@ cmd_report (cli_t *cli, int argc, char **argv)
     if (!calendar)
         return cli_usage_error ("the holiday calendar: %s", err.message);
     json_t *agents = s_agents (cli);
-    s_fold_t fold = { report_figures_new (from, to, calendar, agents), date_end_ms (to) };
+    bool known;
+    date_t today = date_from_ms (cli_broker_now (cli, &known));
+    s_fold_t fold = { report_figures_new (from, to, today, calendar, agents), date_end_ms (to) };
     history_query_t query = { .from = 1, .limit = -1 };
     int64_t next = 0, last = 0;
     code = fold.figures? history_run (cli, &query, s_add, &fold, &next, &last)
                        : cli_usage_error ("out of memory");
     if (code == CLI_EXIT_OK) {
-        bool known;
         int64_t made_at = cli_broker_now (cli, &known);
         json_t *report = report_figures_result (fold.figures);
         char from_name [16], to_name [16], pdf_name [64], json_name [64];

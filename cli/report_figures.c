@@ -13,6 +13,7 @@
 
 typedef struct {
     date_t from, to;
+    date_t as_of;                   //  overdue days are counted up to this date
     int64_t start, end;             //  ms: start <= ts < end
     json_t *figures;                //  the counters as they grow
     json_t *returned;               //  case ids returned in the period (a set)
@@ -28,10 +29,11 @@ struct _report_figures_t {
 };
 
 static void
-s_period_init (s_period_t *period, date_t from, date_t to)
+s_period_init (s_period_t *period, date_t from, date_t to, date_t today)
 {
     period->from = from;
     period->to = to;
+    period->as_of = today < to? today: to;
     period->start = date_start_ms (from);
     period->end = date_end_ms (to);
     period->figures = json_pack ("{s:{s:i, s:i, s:i, s:i, s:i}, s:{s:i, s:i, s:i, s:n, "
@@ -45,7 +47,7 @@ s_period_init (s_period_t *period, date_t from, date_t to)
 }
 
 report_figures_t *
-report_figures_new (date_t from, date_t to, calendar_t *calendar, json_t *agents)
+report_figures_new (date_t from, date_t to, date_t today, calendar_t *calendar, json_t *agents)
 {
     report_figures_t *self = (report_figures_t *) calloc (1, sizeof (report_figures_t));
     if (!self || !(self->fold = report_fold_new ())) {
@@ -55,8 +57,8 @@ report_figures_new (date_t from, date_t to, calendar_t *calendar, json_t *agents
     self->calendar = calendar;
     self->agents = json_incref (agents);
     int length = to - from + 1;
-    s_period_init (&self->periods [0], from, to);
-    s_period_init (&self->periods [1], from - length, from - 1);
+    s_period_init (&self->periods [0], from, to, today);
+    s_period_init (&self->periods [1], from - length, from - 1, today);
     return self;
 }
 
@@ -182,8 +184,8 @@ report_figures_add (report_figures_t *self, json_t *event)
 }
 
 //  An item overdue at the end: open, released, with at least one working
-//  day after its due date up to the period's last date (the first overdue
-//  notice has days_over 1, PROTOCOL.md).
+//  day after its due date up to the period's last date, or today when that
+//  comes first (the first overdue notice has days_over 1, PROTOCOL.md).
 static void
 s_overdue (report_figures_t *self, s_period_t *period, report_case_t *state, json_t *list)
 {
@@ -191,7 +193,8 @@ s_overdue (report_figures_t *self, s_period_t *period, report_case_t *state, jso
         report_item_t *item = &state->items [index];
         if (!item->released || item->decided || !item->has_due)
             continue;
-        int days = calendar_working_days_between (self->calendar, item->due, period->to, NULL);
+        int days = calendar_working_days_between (self->calendar, item->due, period->as_of,
+                                                  NULL);
         if (days < 1)
             continue;
         char due [16];
@@ -369,12 +372,13 @@ s_finish (report_figures_t *self, s_period_t *period)
 json_t *
 report_figures_result (report_figures_t *self)
 {
-    char dates [4][16];
+    char dates [5][16];
     json_t *current = s_finish (self, &self->periods [0]);
     json_t *previous = s_finish (self, &self->periods [1]);
-    return json_pack ("{s:s, s:s, s:s, s:s, s:o, s:o}",
+    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}",
                       "from", date_format (self->periods [0].from, dates [0]),
                       "to", date_format (self->periods [0].to, dates [1]),
+                      "as_of", date_format (self->periods [0].as_of, dates [4]),
                       "previous_from", date_format (self->periods [1].from, dates [2]),
                       "previous_to", date_format (self->periods [1].to, dates [3]),
                       "current", current, "previous", previous);

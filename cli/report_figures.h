@@ -16,17 +16,20 @@
 
 typedef struct _report_figures_t report_figures_t;
 
-//  The period is from..to (CST dates, both included); agents is
-//  [{id, name, capacity}] (the roster), calendar counts working days.
-report_figures_t *report_figures_new (date_t from, date_t to, calendar_t *calendar,
-                                      json_t *agents);
+//  The period is from..to (CST dates, both included); today is the date
+//  the report is made: a period not over yet counts days overdue up to
+//  today, not up to its end (a period over counts them up to its end, so
+//  its figures never change). agents is [{id, name, capacity}] (the
+//  roster), calendar counts working days.
+report_figures_t *report_figures_new (date_t from, date_t to, date_t today,
+                                      calendar_t *calendar, json_t *agents);
 void report_figures_destroy (report_figures_t **self_p);
 
 //  One committed event; events come in seq order. Events after the end of
 //  the period change nothing.
 void report_figures_add (report_figures_t *self, json_t *event);
 
-//  {"from", "to", "previous_from", "previous_to", "current": {figures},
+//  {"from", "to", "as_of", "previous_from", "previous_to", "current": {figures},
 //  "previous": {figures}} (docs/archive.md lists the figures); a new
 //  reference.
 json_t *report_figures_result (report_figures_t *self);

@@ -307,22 +307,22 @@ s_expected_items (json_t *figures, date_t from, date_t to)
 }
 
 static void
-s_expected_overdue (json_t *overdue, s_case_t *c, date_t to)
+s_expected_overdue (json_t *overdue, s_case_t *c, date_t as_of)
 {
     char due_text [16], key [48];
     for (int item = 1; item <= 2; item++) {
         date_t decided = item == 1? c->x1_decided: c->x2_decided;
-        if (item == 2 && !c->x2_open && decided <= to)
+        if (item == 2 && !c->x2_open && decided <= as_of)
             continue;
-        if (item == 1 && decided <= to)
+        if (item == 1 && decided <= as_of)
             continue;
         date_t due = s_add_weekdays (c->registered, item == 1? 3: 5);
-        if (item == 2 && c->suspended && s_add_weekdays (c->registered, 1) <= to)
+        if (item == 2 && c->suspended && s_add_weekdays (c->registered, 1) <= as_of)
             due = s_add_weekdays (c->registered, 6);
-        int days = s_weekdays_between (due, to);
+        int days = s_weekdays_between (due, as_of);
         if (days < 1)
             continue;
-        int level = item == 1 && c->escalated && s_add_weekdays (c->registered, 1) <= to
+        int level = item == 1 && c->escalated && s_add_weekdays (c->registered, 1) <= as_of
                   ? (c->level2? 2: 1): 0;
         snprintf (key, sizeof key, "%s/X%d", c->id, item);
         json_object_set_new (overdue, key, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}",
@@ -362,7 +362,7 @@ s_expected_escalations (json_t *figures, date_t from, date_t to)
 }
 
 static json_t *
-s_expected (date_t from, date_t to)
+s_expected (date_t from, date_t to, date_t as_of)
 {
     json_t *figures = json_object (), *overdue = json_object (), *load = json_object ();
     json_t *reminders = json_object ();
@@ -376,11 +376,13 @@ s_expected (date_t from, date_t to)
         date_t reminded = s_add_weekdays (c->registered, 1);
         if (c->reminded && reminded >= from && reminded <= to)
             s_add (reminders, "D1", 1);
-        if (c->registered > to || (c->closed && c->closed <= to))
+        //  What is open at the end: as of the report's day when the week
+        //  is not over (as_of is to otherwise).
+        if (c->registered > as_of || (c->closed && c->closed <= as_of))
             continue;
         open++;
         s_add (load, c->agent, 1);
-        s_expected_overdue (overdue, c, to);
+        s_expected_overdue (overdue, c, as_of);
     }
     json_object_set_new (figures, "cases", json_pack ("{s:i, s:i, s:i, s:i, s:i}", "registered",
         registered, "accepted", registered, "returned", returned, "closed", closed,
@@ -440,9 +442,9 @@ s_check_overdue (const char *period, json_t *actual, json_t *expected)
 }
 
 static void
-s_check_period (json_t *actual, date_t from, date_t to, const char *period)
+s_check_period (json_t *actual, date_t from, date_t to, date_t as_of, const char *period)
 {
-    json_t *expected = s_expected (from, to);
+    json_t *expected = s_expected (from, to, as_of);
     assert_non_null (actual);
     const char *key;
     json_t *value;
@@ -457,10 +459,10 @@ s_check_period (json_t *actual, date_t from, date_t to, const char *period)
 }
 
 static json_t *
-s_report (date_t from, date_t to, size_t events)
+s_report_on (date_t from, date_t to, date_t today, size_t events)
 {
     json_t *agents = s_agents ();
-    report_figures_t *figures = report_figures_new (from, to, s_calendar, agents);
+    report_figures_t *figures = report_figures_new (from, to, today, s_calendar, agents);
     assert_non_null (figures);
     for (size_t index = 0; index < events; index++)
         report_figures_add (figures, json_array_get (s_events, index));
@@ -468,6 +470,13 @@ s_report (date_t from, date_t to, size_t events)
     report_figures_destroy (&figures);
     json_decref (agents);
     return result;
+}
+
+//  A report made after the period (today far later).
+static json_t *
+s_report (date_t from, date_t to, size_t events)
+{
+    return s_report_on (from, to, to + 365, events);
 }
 
 static void
@@ -478,9 +487,10 @@ test_every_figure_of_both_weeks (void **state)
     assert_string_equal (json_string_value (json_object_get (result, "from")), "2026-03-09");
     assert_string_equal (json_string_value (json_object_get (result, "previous_to")),
                          "2026-03-08");
-    s_check_period (json_object_get (result, "current"), s_monday, s_monday + 6, "current");
+    s_check_period (json_object_get (result, "current"), s_monday, s_monday + 6, s_monday + 6,
+                    "current");
     s_check_period (json_object_get (result, "previous"), s_monday_prev, s_monday_prev + 6,
-                    "previous");
+                    s_monday_prev + 6, "previous");
     //  Not a figure that happens to be zero: the set exercises each one.
     json_t *items = json_object_get (json_object_get (result, "current"), "items");
     assert_true (json_integer_value (json_object_get (items, "late")) > 0);
@@ -505,9 +515,43 @@ test_a_past_week_made_again (void **state)
     json_t *then = s_report (from, to, upto);
     json_t *now = s_report (from, to, json_array_size (s_events));
     assert_true (json_equal (then, now));
-    s_check_period (json_object_get (now, "current"), from, to, "current (made later)");
+    s_check_period (json_object_get (now, "current"), from, to, to, "current (made later)");
     json_decref (then);
     json_decref (now);
+}
+
+//  Made on the Wednesday of the current week, with the log as it stood
+//  then: overdue days count up to Wednesday, not up to Sunday.
+static void
+test_a_week_not_over (void **state)
+{
+    (void) state;
+    date_t wednesday = s_monday + 2;
+    size_t upto = 0;
+    while (upto < json_array_size (s_events)
+       &&  json_integer_value (json_object_get (json_array_get (s_events, upto), "ts"))
+           < date_end_ms (wednesday))
+        upto++;
+    json_t *result = s_report_on (s_monday, s_monday + 6, wednesday, upto);
+    assert_string_equal (json_string_value (json_object_get (result, "as_of")), "2026-03-11");
+    json_t *expected = s_expected (s_monday, s_monday + 6, wednesday);
+    json_t *overdue = json_object_get (json_object_get (result, "current"), "overdue");
+    size_t index;
+    json_t *entry;
+    json_array_foreach (overdue, index, entry) {
+        char key [64];
+        snprintf (key, sizeof key, "%s/%s", json_string_value (json_object_get (entry, "case")),
+                  json_string_value (json_object_get (entry, "item")));
+        json_t *wanted = json_object_get (json_object_get (expected, "overdue"), key);
+        assert_non_null (wanted);
+        assert_int_equal (json_integer_value (json_object_get (entry, "days_over")),
+                          json_integer_value (json_object_get (wanted, "days_over")));
+    }
+    assert_true (json_array_size (overdue) > 0);
+    assert_int_equal (json_array_size (overdue),
+                      json_object_size (json_object_get (expected, "overdue")));
+    json_decref (expected);
+    json_decref (result);
 }
 
 int
@@ -516,6 +560,7 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_every_figure_of_both_weeks),
         cmocka_unit_test (test_a_past_week_made_again),
+        cmocka_unit_test (test_a_week_not_over),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
