@@ -1,9 +1,8 @@
 /*  fuzz_request: the libFuzzer target for ingress requests (PROTOCOL.md,
     "Ingress: request and reply"). Each input is one request frame as a
     client sends it. It is decoded and judged for every role (access.h); a
-    post's body is checked and the event
-    applied to a case never registered and to a live case; every reply is
-    packed and read back. ASan, UBSan and LeakSanitizer turn any misstep
+    post's body is checked and the event applied to a case never
+    registered and to a live case; every reply is packed and read back. ASan, UBSan and LeakSanitizer turn any misstep
     into a crash; the target aborts where a reply or a case state breaks
     the contract. See docs/fuzzing.md. */
 #include <stdbool.h>
