@@ -31,8 +31,13 @@ s_load (const char *path, const char *what, bool secret, daiban_error_t *err)
 client_keys_t *
 client_keys_new (config_t *config, daiban_error_t *err)
 {
-    const char *key = config_get (config, "security/key");
-    const char *server = config_get (config, "security/server_key");
+    return client_keys_new_files (config_get (config, "security/key"),
+                                  config_get (config, "security/server_key"), err);
+}
+
+client_keys_t *
+client_keys_new_files (const char *key, const char *server, daiban_error_t *err)
+{
     bool has_key = key && *key, has_server = server && *server;
     if (has_key != has_server) {
         daiban_error_set (err, DAIBAN_BAD_REQUEST,

@@ -18,6 +18,9 @@ typedef struct _client_keys_t client_keys_t;
 //  the file when one is missing or not a certificate, or when only one of
 //  the two is set.
 client_keys_t *client_keys_new (config_t *config, daiban_error_t *err);
+//  The same from the two files (NULL or "" for either: not set).
+client_keys_t *client_keys_new_files (const char *key, const char *server_key,
+                                      daiban_error_t *err);
 void client_keys_destroy (client_keys_t **self_p);
 
 //  Makes the socket a CURVE client with these keys (in plaintext or with
