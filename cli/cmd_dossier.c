@@ -31,7 +31,7 @@ s_verify (const char *dir)
     if (differences)
         printf ("%s: %d of the manifest's %zu files differ\n", dir, differences, files);
     else
-        printf ("%s: all %zu files match the manifest\n", dir, files);
+        printf ("%s: all %zu files of the manifest match\n", dir, files);
     int code = cli_flush ();
     return differences? CLI_EXIT_BROKER_ERROR: code;
 }

@@ -195,7 +195,7 @@ class DossierTest(unittest.TestCase):
             self.assertGreater(dark, 50, "page %s has ink" % name)
 
     def check_verify(self, out):
-        self.assertIn("all 5 files match", self.ctl("dossier", "--verify", out).stdout)
+        self.assertIn("all 5 files of the manifest match", self.ctl("dossier", "--verify", out).stdout)
         target = os.path.join(out, "附件", "会议照片", "会场照片.png")
         with open(target, "r+b") as handle:
             first = handle.read(1)
