@@ -6,11 +6,12 @@ and a restart keeps every blob that was acknowledged; a hot backup holds
 the blobs."""
 import hashlib
 import os
+import subprocess
 import time
 import unittest
 
 from daiban_harness import (BLOB_CHUNK, Broker, attachment, blob_get, blob_put, error_code,
-                            sample_registration)
+                            executable, sample_registration)
 
 LIMIT = 24 * 1024 * 1024
 
@@ -60,6 +61,40 @@ class BlobTest(unittest.TestCase):
         self.assertIn("blob_max_bytes", reply["error"]["message"])
         self.assertEqual(blob_files(self.broker.data_dir), [])
         self.assertEqual(os.listdir(os.path.join(self.broker.data_dir, "blobs", "tmp")), [])
+
+    def test_daibanctl_attach(self):
+        case = sample_registration()
+        self.client.post_ok(case)
+        path = os.path.join(self.broker.tmp, "工作联系函.pdf")
+        data = os.urandom(2 * BLOB_CHUNK + 99)
+        with open(path, "wb") as handle:
+            handle.write(data)
+        command = [executable("daibanctl"), "--ingress", self.broker.ingress, "attach",
+                   case["case"], path, "--kind", "工作联系函", "--item", "S1-05"]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        sha = hashlib.sha256(data).hexdigest()
+        self.assertTrue(done.stdout.startswith("%s %d bytes stored" % (sha, len(data))),
+                        done.stdout)
+        [added] = [ev for ev in self.client.all_history(case=case["case"])
+                   if ev["type"] == "attachment.added"]
+        self.assertEqual(added["body"], {"kind": "工作联系函", "name": "工作联系函.pdf",
+                                         "media_type": "application/pdf", "size": len(data),
+                                         "sha256": sha, "item": "S1-05"})
+        self.assertEqual(blob_get(self.client, sha), data)
+        with open(path, "wb") as handle:
+            handle.write(b"y" * (LIMIT + 1))
+        over = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        self.assertEqual(over.returncode, 1)
+        self.assertIn("daibanctl: too_large: blob over the limit of %d bytes" % LIMIT,
+                      over.stderr)
+        with open(path, "wb") as handle:
+            handle.write(b"small")
+        wrong = subprocess.run(command[:-4] + ["--kind", "照片"], capture_output=True, text=True,
+                               timeout=60)
+        self.assertEqual(wrong.returncode, 1)
+        self.assertIn("invalid_body", wrong.stderr)
+        self.assertIn("kind", wrong.stderr)
 
     def test_bad_chunks_are_refused_clearly(self):
         data = b"abc" * 1000
