@@ -13,10 +13,11 @@ struct _client_t {
     char *endpoint;
     int timeout_ms;
     json_int_t next_rid;
+    bool unsent;                //  the last call's request found no connection
 };
 
-client_t *
-client_new (const char *endpoint, int timeout_ms, daiban_error_t *err)
+static client_t *
+s_new (const char *endpoint, int timeout_ms, int send_ms, daiban_error_t *err)
 {
     assert (endpoint);
     client_t *self = (client_t *) calloc (1, sizeof (client_t));
@@ -36,7 +37,9 @@ client_new (const char *endpoint, int timeout_ms, daiban_error_t *err)
     //  Linger 0: a request still queued for a broker that never came up
     //  must not keep the process alive at exit.
     zsock_set_linger (self->dealer, 0);
-    zsock_set_sndtimeo (self->dealer, timeout_ms);
+    zsock_set_sndtimeo (self->dealer, send_ms > 0? send_ms: timeout_ms);
+    if (send_ms > 0)
+        zsock_set_immediate (self->dealer, 1);
     if (zsock_connect (self->dealer, "%s", endpoint) != 0) {
         daiban_error_set (err, DAIBAN_BAD_REQUEST, "bad endpoint %s: %s", endpoint,
                           zmq_strerror (zmq_errno ()));
@@ -49,6 +52,25 @@ client_new (const char *endpoint, int timeout_ms, daiban_error_t *err)
         client_destroy (&self);
     }
     return self;
+}
+
+client_t *
+client_new (const char *endpoint, int timeout_ms, daiban_error_t *err)
+{
+    return s_new (endpoint, timeout_ms, 0, err);
+}
+
+client_t *
+client_new_immediate (const char *endpoint, int timeout_ms, int send_ms, daiban_error_t *err)
+{
+    assert (send_ms > 0);
+    return s_new (endpoint, timeout_ms, send_ms, err);
+}
+
+bool
+client_unsent (client_t *self)
+{
+    return self->unsent;
 }
 
 void
@@ -98,6 +120,7 @@ s_send (client_t *self, const void *body, size_t size, daiban_error_t *err)
     }
     int rc = zmsg_send (&message, self->dealer);
     zmsg_destroy (&message);
+    self->unsent = rc != 0;
     if (rc != 0)
         return s_no_reply (self, err);
     return DAIBAN_OK;

@@ -23,7 +23,7 @@ static const s_command_t s_commands [] = {
     { "catalog", cmd_catalog }, { "alerts", cmd_alerts }, { "ack", cmd_ack },
     { "export", cmd_export }, { "deadletters", cmd_deadletters }, { "retry", cmd_retry },
     { "backup", cmd_backup }, { "due", cmd_due }, { "workdays", cmd_workdays },
-    { "raw", cmd_raw }, { "selftest", cmd_selftest },
+    { "raw", cmd_raw }, { "token", cmd_token }, { "selftest", cmd_selftest },
     { "help", s_help_command }, { NULL, NULL }
 };
 
@@ -87,6 +87,11 @@ static const char *s_help =
 "      Working days strictly after FROM up to and including TO (offline).\n"
 "  stats [--json]       the broker's counters\n"
 "  catalog [--json]     approval items, counties and departments\n"
+"  token NAME --role ROLE [--file FILE]\n"
+"      Create a bearer token of the HTTP gateway (docs/http.md) for NAME with\n"
+"      ROLE (system, department, operator, supervisor, admin); its hash goes\n"
+"      into FILE (default daiban-tokens.json; a new token for NAME replaces\n"
+"      the old one), the token is printed once. Offline.\n"
 "  raw JSON | raw -     send any request map (JSON, or stdin) and print the reply\n"
 "  selftest [-v]        run the client's own module tests (no broker needed)\n"
 "  help                 this text\n"
