@@ -1,6 +1,6 @@
 /*  daiban-gateway: the HTTP/JSON gateway and web board of daiban
     (docs/http.md). A client of the broker like daibanctl: it never opens
-    the store. Prints "daiban-gateway ready on http://ADDR:PORT/" on
+    the store. Prints "daiban-gateway at http://ADDR:PORT/ ready" on
     stderr once it listens; exits 0 on SIGINT or SIGTERM, non-zero with
     a one-line reason when it cannot start. */
 #include <arpa/inet.h>
@@ -138,7 +138,7 @@ main (int argc, char **argv)
     char host [64];
     snprintf (host, sizeof host, "%.*s", (int) (strrchr (gateway.listen, ':') - gateway.listen),
               gateway.listen);
-    fprintf (stderr, "daiban-gateway ready on http://%s:%d/\n", host, server_port (server));
+    fprintf (stderr, "daiban-gateway at http://%s:%d/ ready\n", host, server_port (server));
     while (!zsys_interrupted)
         zclock_sleep (100);
     server_destroy (&server);
