@@ -21,7 +21,7 @@ static const s_route_t s_routes [] = {
     { "GET", "/v1/cases/*/events", handle_case_events, false },
     { "GET", "/v1/stream", handle_stream, false },
     { "GET", "/v1/alerts", handle_alerts, false },
-    { "POST", "/v1/alerts/*/ack", handle_ack, false },
+    { "POST", "/v1/alerts/**/ack", handle_ack, false },
     { "GET", "/v1/catalog", handle_catalog, false },
     { "GET", "/v1/calendar/due", handle_due, false },
     { "GET", "/v1/calendar/workdays", handle_workdays, false },
@@ -34,10 +34,25 @@ static const s_route_t s_routes [] = {
     { NULL, NULL, NULL, false }
 };
 
+//  "**": the capture spans segments (alert ids hold "/", which the
+//  server has unescaped from %2F by now), up to the rest of the pattern.
+static bool
+s_match_span (const char *rest, const char *path, char *capture, size_t size)
+{
+    size_t length = strlen (path), tail = strlen (rest);
+    if (length <= tail || strcmp (path + length - tail, rest) != 0 || length - tail >= size)
+        return false;
+    memcpy (capture, path, length - tail);
+    capture [length - tail] = 0;
+    return true;
+}
+
 bool
 routes_match (const char *pattern, const char *path, char *capture, size_t size)
 {
     while (*pattern) {
+        if (pattern [0] == '*' && pattern [1] == '*')
+            return s_match_span (pattern + 2, path, capture, size);
         if (*pattern == '*') {
             size_t length = strcspn (path, "/");
             if (length == 0 || length >= size)
