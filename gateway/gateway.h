@@ -26,6 +26,7 @@ typedef struct {
     int broker_timeout_ms;      //  a broker silent this long: 504
     int connect_ms;             //  no connection to the broker this long: 503
     int idle_timeout_s;         //  a connection idle this long is closed
+    int request_timeout_s;      //  a body not complete this long after its headers: 408
     int max_connections;
     int max_streams;            //  open event streams; 503 past it
     config_t *config;

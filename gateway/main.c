@@ -16,8 +16,8 @@
 
 static const char *s_usage =
     "usage: daiban-gateway [-c FILE] [--listen ADDR:PORT] [--broker EP] [--stream EP]\n"
-    "       [--tokens FILE] [--timeout MS] [--idle-timeout S] [--max-connections N]\n"
-    "       [--max-streams N] [-v]\n";
+    "       [--tokens FILE] [--timeout MS] [--idle-timeout S] [--request-timeout S]\n"
+    "       [--max-connections N] [--max-streams N] [-v]\n";
 
 //  An integer setting at path in [min, max], or fallback.
 static daiban_code_t
@@ -51,6 +51,8 @@ s_settings (gateway_t *gateway, daiban_error_t *err)
                err) || s_int (config, "gateway/connect_ms", 1, 60000, 1000,
                               &gateway->connect_ms, err)
     ||  s_int (config, "gateway/idle_timeout_s", 1, 3600, 30, &gateway->idle_timeout_s, err)
+    ||  s_int (config, "gateway/request_timeout_s", 1, 3600, 60, &gateway->request_timeout_s,
+               err)
     ||  s_int (config, "gateway/max_connections", 1, 10000, 512, &gateway->max_connections,
                err)
     ||  s_int (config, "gateway/max_streams", 0, 10000, 256, &gateway->max_streams, err))
@@ -107,6 +109,7 @@ main (int argc, char **argv)
         { "--listen", "gateway/listen" }, { "--broker", "broker/ingress" },
         { "--stream", "broker/stream" }, { "--tokens", "gateway/tokens" },
         { "--timeout", "gateway/timeout_ms" }, { "--idle-timeout", "gateway/idle_timeout_s" },
+        { "--request-timeout", "gateway/request_timeout_s" },
         { "--max-connections", "gateway/max_connections" },
         { "--max-streams", "gateway/max_streams" }, { NULL, NULL }
     };

@@ -13,6 +13,7 @@ reply_response (request_t *self, int status, struct MHD_Response *response)
     if (!response)
         return MHD_NO;
     MHD_add_response_header (response, "Cache-Control", "no-store");
+    self->answered = true;
     enum MHD_Result result = MHD_queue_response (self->connection, (unsigned) status, response);
     MHD_destroy_response (response);
     metrics_request (self->gateway->metrics, self->route, status,

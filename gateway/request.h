@@ -28,6 +28,7 @@ typedef struct {
     principal_t principal;
     int64_t started;            //  zclock_usecs at the first byte
     enum MHD_Result result;     //  of the answer queued by reply_call's failure
+    bool answered;              //  a response is queued
 } request_t;
 
 request_t *request_new (gateway_t *gateway, struct MHD_Connection *connection,

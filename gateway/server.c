@@ -5,6 +5,7 @@
 #include <czmq.h>
 #include <microhttpd.h>
 #include <string.h>
+#include "log.h"
 #include "request.h"
 #include "routes.h"
 
@@ -58,10 +59,25 @@ s_handle (void *closure, struct MHD_Connection *connection, const char *url,
         return MHD_YES;
     }
     if (*upload_size) {
-        request_append (request, upload, *upload_size);
+        size_t size = *upload_size;
         *upload_size = 0;
+        if (request->answered)
+            return MHD_YES;
+        //  A body dribbled in slowly would hold the thread for good:
+        //  each piece resets the idle timeout, so the whole has a
+        //  deadline. The server cannot answer before the body is in, so
+        //  the connection is closed.
+        if (zclock_usecs () - request->started
+            > (int64_t) request->gateway->request_timeout_s * 1000000) {
+            log_info ("closed a connection whose body took over %d s",
+                      request->gateway->request_timeout_s);
+            return MHD_NO;
+        }
+        request_append (request, upload, size);
         return MHD_YES;
     }
+    if (request->answered)
+        return MHD_YES;
     return routes_dispatch (request);
 }
 
