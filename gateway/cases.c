@@ -82,7 +82,7 @@ s_summary (json_t *state)
 {
     json_t *summary = json_object ();
     const char *keys [] = { "case", "status", "project", "applicant", "county", "agent",
-                            "expected_done", "escalation", "updated_at", NULL };
+                            "expected_done", "escalation", "updated_at", "closed_at", NULL };
     for (int index = 0; keys [index]; index++)
         json_object_set (summary, keys [index], json_object_get (state, keys [index]));
     int total = 0, done = 0, open_alerts = 0;

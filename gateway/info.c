@@ -103,7 +103,8 @@ handle_healthz (request_t *request)
     link_result_t result = link_call (request->gateway, query, NULL, &reply, &err);
     json_decref (query);
     bool up = result == LINK_REPLIED && json_is_true (json_object_get (reply, "ok"));
-    json_t *body = json_pack ("{s:s, s:s}", "gateway", "up", "broker", up? "up": "down");
+    json_t *body = json_pack ("{s:s, s:s, s:b}", "gateway", "up", "broker", up? "up": "down",
+                              "tokens", request->gateway->tokens != NULL);
     if (up)
         json_object_set (body, "last_seq", json_object_get (reply, "last_seq"));
     else
