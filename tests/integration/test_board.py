@@ -19,6 +19,7 @@ import unittest
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -119,6 +120,19 @@ class BoardTest(unittest.TestCase):
     def visible(self, css):
         return [node for node in self.find(css) if node.is_displayed()]
 
+    def click(self, css, what):
+        """Clicks the element; the board re-renders a view on every event,
+        so an element found may be replaced before the click: then again."""
+        def clicked():
+            try:
+                found = self.visible(css)
+                if found:
+                    found[0].click()
+                return bool(found)
+            except StaleElementReferenceException:
+                return False
+        self.wait(clicked, what)
+
     def screenshot(self, name):
         self.driver.save_screenshot(os.path.join(ARTIFACTS, name + ".png"))
 
@@ -135,7 +149,7 @@ class BoardTest(unittest.TestCase):
         self.wait(lambda: "on" in self.find("#live")[0].get_attribute("class"), "the stream")
 
     def view(self, name):
-        self.find("nav button[data-view=%s]" % name)[0].click()
+        self.click("nav button[data-view=%s]" % name, "the view " + name)
 
     def console_errors(self):
         return [entry for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"]
@@ -169,7 +183,7 @@ class BoardTest(unittest.TestCase):
         alert_row = "tr[data-alert='%s']" % alert
         self.wait(lambda: self.visible(alert_row), "the alert in the list")
         self.screenshot("alerts")
-        self.find(alert_row + " button.ack")[0].click()
+        self.click(alert_row + " button.ack", "the acknowledge button")
         self.wait(lambda: not self.find(alert_row), "the acknowledged alert to leave")
         with self.broker.client() as client:
             acks = [e for e in client.history(case=self.case_id)["events"]
@@ -179,8 +193,7 @@ class BoardTest(unittest.TestCase):
 
         # 案件详情: the items and the work log of the demo case.
         self.view("overview")
-        self.wait(lambda: self.visible(row), "the overview again")
-        self.find(row)[0].click()
+        self.click(row, "the demo case's row")
         self.wait(lambda: self.visible("#gantt .gantt-row"), "the items of the case")
         state = self.gateway.get("/v1/cases/" + self.case_id, token=self.tokens["window-3"])[1]
         self.assertEqual(len(self.find("#gantt .gantt-row")), len(state["items"]))
