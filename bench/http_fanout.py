@@ -1,34 +1,45 @@
 """bench/http_fanout.py: the SSE fan-out of bench/http. Opens STREAMS
-event streams (GET /v1/stream, only new events) on the gateway at PORT,
-then ROUNDS times posts one event and measures the time from the post's
-reply (the commit) to the moment the last stream has it. Prints one
-key=value line: streams, rounds, p50_ms, max_ms.
+event streams (GET /v1/stream, only new events; HTTP/1.0, so the body is
+the bare event stream) on the gateway at PORT, then ROUNDS times posts one
+event and measures the time from the post's reply (the commit) to the
+moment the last stream has it, reading every stream in one select loop.
+Prints one key=value line: streams, rounds, p50_ms, max_ms.
 Usage: python3 bench/http_fanout.py PORT CASE [STREAMS] [ROUNDS]"""
 
 import http.client
 import json
+import selectors
+import socket
 import statistics
 import sys
-import threading
 import time
 
-
-def open_stream(port):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", "/v1/stream", headers={"Accept": "text/event-stream"})
-    response = connection.getresponse()
-    assert response.status == 200, response.status
-    return connection, response
+REQUEST = b"GET /v1/stream HTTP/1.0\r\nAccept: text/event-stream\r\n\r\n"
 
 
-def reader(response, arrivals, index):
-    """Records, per seq, when this stream got it."""
-    while True:
-        line = response.readline()
-        if not line:
-            return
-        if line.startswith(b"id: "):
-            arrivals.setdefault(int(line[4:]), {})[index] = time.monotonic()
+def open_streams(port, count):
+    selector = selectors.DefaultSelector()
+    for index in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        sock.sendall(REQUEST)
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ, {"index": index, "buffer": b""})
+    return selector
+
+
+def pump(selector, arrivals, until, done):
+    """Reads what the streams sent until done() or the deadline."""
+    while not done() and time.monotonic() < until:
+        for key, _ in selector.select(0.05):
+            data = key.fileobj.recv(65536)
+            if not data:
+                sys.exit("stream %d ended" % key.data["index"])
+            now = time.monotonic()
+            lines = (key.data["buffer"] + data).split(b"\n")
+            key.data["buffer"] = lines.pop()
+            for line in lines:
+                if line.startswith(b"id: "):
+                    arrivals.setdefault(int(line[4:]), {})[key.data["index"]] = now
 
 
 def post(port, case_id, number):
@@ -38,8 +49,7 @@ def post(port, case_id, number):
                        "body": {"agent": "A01", "note": "fan-out"}})
     connection.request("POST", "/v1/events", body=body,
                        headers={"Content-Type": "application/json"})
-    response = connection.getresponse()
-    reply = json.loads(response.read())
+    reply = json.loads(connection.getresponse().read())
     connection.close()
     return reply["seq"], time.monotonic()
 
@@ -49,25 +59,19 @@ def main():
     streams = int(sys.argv[3]) if len(sys.argv) > 3 else 100
     rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 20
     arrivals = {}
-    opened = [open_stream(port) for _ in range(streams)]
-    for index, (_, response) in enumerate(opened):
-        threading.Thread(target=reader, args=(response, arrivals, index), daemon=True).start()
-    time.sleep(1.0)         # every stream past its start (the "only new" position)
+    selector = open_streams(port, streams)
+    pump(selector, arrivals, time.monotonic() + 1.0, lambda: False)    # every stream started
     delays = []
     for number in range(rounds):
         seq, committed = post(port, case_id, number)
-        deadline = time.monotonic() + 10
-        while len(arrivals.get(seq, {})) < streams and time.monotonic() < deadline:
-            time.sleep(0.001)
+        pump(selector, arrivals, time.monotonic() + 10,
+             lambda: len(arrivals.get(seq, {})) == streams)
         got = arrivals.get(seq, {})
         if len(got) < streams:
             sys.exit("only %d of %d streams got seq %d within 10 s" % (len(got), streams, seq))
         delays.append((max(got.values()) - committed) * 1000)
-        time.sleep(0.05)
     print("streams=%d rounds=%d p50_ms=%.1f max_ms=%.1f"
           % (streams, rounds, statistics.median(delays), max(delays)))
-    for connection, _ in opened:
-        connection.close()
 
 
 if __name__ == "__main__":

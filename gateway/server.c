@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <czmq.h>
 #include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include "log.h"
 #include "request.h"
@@ -89,6 +91,18 @@ s_completed (void *closure, struct MHD_Connection *connection, void **context,
     request_destroy ((request_t **) context);
 }
 
+//  libmicrohttpd's own messages (mostly clients that left mid-response,
+//  as event-stream clients do) go to the log at debug level.
+static void
+s_log (void *closure, const char *format, va_list args)
+{
+    (void) closure;
+    char message [512];
+    vsnprintf (message, sizeof message, format, args);
+    message [strcspn (message, "\n")] = 0;
+    log_debug ("http: %s", message);
+}
+
 server_t *
 server_new (gateway_t *gateway, daiban_error_t *err)
 {
@@ -108,6 +122,7 @@ server_new (gateway_t *gateway, daiban_error_t *err)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) gateway->idle_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) gateway->max_connections,
         MHD_OPTION_NOTIFY_COMPLETED, s_completed, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, s_log, NULL,
         MHD_OPTION_END);
     if (!self->daemon) {
         daiban_error_set (err, DAIBAN_BAD_REQUEST, "cannot listen on %s (in use, or not an "

@@ -101,11 +101,14 @@ s_read (void *closure, uint64_t position, char *buffer, size_t max)
 {
     (void) position;
     sse_t *self = (sse_t *) closure;
-    if (self->sent == self->size) {
+    //  Never 0 bytes: in a chunked response, libmicrohttpd would send
+    //  that as the last chunk and end the stream. This thread is the
+    //  connection's own, so it waits here (a ping at the latest).
+    if (self->sent == self->size)
         self->sent = self->size = 0;
+    while (self->size == 0)
         if (!s_fill (self))
             return MHD_CONTENT_READER_END_OF_STREAM;
-    }
     size_t count = self->size - self->sent;
     if (count > max)
         count = max;

@@ -6,6 +6,7 @@ restart of the broker (the open stream itself carries on, too)."""
 
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -67,8 +68,10 @@ class GatewayStreamTest(unittest.TestCase):
         typed = EventStream(self.gateway, "/v1/stream?from=1&types=case.")
         self.assertEqual([i for i, _ in self.read(typed, 2)], [1, other_seq])
         typed.close()
-        # Without from or Last-Event-ID: only what comes next.
+        # Without from or Last-Event-ID: only what comes next, also after
+        # a quiet while (a stream with nothing to send must stay open).
         fresh = EventStream(self.gateway, "/v1/stream")
+        time.sleep(2.0)
         newer = self.post(worklog(self.case_id, "only new"))
         self.assertEqual(fresh.next()[0], newer)
         fresh.close()
