@@ -78,6 +78,7 @@ s_client_new (const ingest_options_t *options, size_t index, size_t events,
     //  No high-water mark: the number in flight is bounded by --inflight.
     zsock_set_sndhwm (self->dealer, 0);
     zsock_set_rcvhwm (self->dealer, 0);
+    client_keys_apply (options->keys, self->dealer);
     if (zsock_connect (self->dealer, "%s", options->endpoint))
         s_fail (self, "cannot connect to %s", options->endpoint);
     return self;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "client_keys.h"
 
 typedef struct {
     const char *endpoint;       //  the broker's ingress
@@ -18,6 +19,7 @@ typedef struct {
     size_t events;              //  events of the whole run
     size_t event_bytes;         //  packed size of one event map
     int timeout_ms;             //  longest wait for a reply
+    client_keys_t *keys;        //  CURVE keys (--key, --server-key), or plaintext
 } ingest_options_t;
 
 typedef struct {

@@ -6,6 +6,8 @@
     only after the event is durably committed.
     Usage: ingest_load --endpoint EP [--register] [--clients C] [--inflight P]
              [--events N] [--case ID] [--tag TAG] [--size BYTES] [--timeout-ms MS]
+             [--key FILE --server-key FILE]
+    --key and --server-key make every client a CURVE client (docs/security.md).
     --register posts the case.registered that opens the case, and exits.
     Prints one line of key=value pairs on stdout for the script to parse;
     exits 1 when any request failed. */
@@ -32,9 +34,16 @@ s_parse_number (const char *text, size_t *value)
 }
 
 static int
-s_parse_flag (ingest_options_t *options, const char *flag, const char *value)
+s_parse_flag (ingest_options_t *options, const char *flag, const char *value,
+              const char **key, const char **server_key)
 {
     size_t number = 0;
+    if (streq (flag, "--key"))
+        *key = value;
+    else
+    if (streq (flag, "--server-key"))
+        *server_key = value;
+    else
     if (streq (flag, "--endpoint"))
         options->endpoint = value;
     else
@@ -75,13 +84,14 @@ s_parse_options (int argc, char **argv, ingest_options_t *options, bool *registe
         .event_bytes = 300, .timeout_ms = 30000
     };
     *register_case = false;
+    const char *key = NULL, *server_key = NULL;
     for (int index = 1; index < argc; index++) {
         if (streq (argv [index], "--register")) {
             *register_case = true;
             continue;
         }
         const char *value = index + 1 < argc? argv [index + 1]: "";
-        if (s_parse_flag (options, argv [index], value)) {
+        if (s_parse_flag (options, argv [index], value, &key, &server_key)) {
             log_error ("bad argument %s %s", argv [index], value);
             return -1;
         }
@@ -90,7 +100,12 @@ s_parse_options (int argc, char **argv, ingest_options_t *options, bool *registe
     if (!options->endpoint) {
         log_error ("usage: ingest_load --endpoint EP [--register] [--clients C]"
                    " [--inflight P] [--events N] [--case ID] [--tag TAG]"
-                   " [--size BYTES] [--timeout-ms MS]");
+                   " [--size BYTES] [--timeout-ms MS] [--key FILE --server-key FILE]");
+        return -1;
+    }
+    daiban_error_t err;
+    if (!(options->keys = client_keys_new_files (key, server_key, &err))) {
+        log_error ("%s", err.message);
         return -1;
     }
     return 0;
@@ -141,5 +156,7 @@ main (int argc, char **argv)
     bool register_case;
     if (s_parse_options (argc, argv, &options, &register_case))
         return 2;
-    return register_case? s_register (&options): s_run (&options);
+    int rc = register_case? s_register (&options): s_run (&options);
+    client_keys_destroy (&options.keys);
+    return rc;
 }

@@ -16,8 +16,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "catalog.h"
 #include "dispatch.h"
+#include "guard.h"
 #include "outbox.h"
 #include "ingest.h"
 #include "log.h"
@@ -31,6 +33,7 @@
 #define TRANSPORT_MAX_FRAME (16LL * 1024 * 1024)
 #define INGRESS_HWM 100000
 #define SYNC_RETRY_MS 100           //  after a failed sync, while replies wait
+#define STREAM_REBIND_ATTEMPTS 50   //  20 ms apart, after a reload drops the stream
 
 struct _broker_t {
     config_t *config;
@@ -40,6 +43,7 @@ struct _broker_t {
     dispatch_t *dispatch;
     outbox_t *outbox;           //  committed, to publish and dispatch once durable
     replies_t *replies;         //  answers waiting for their commit to be durable
+    guard_t *guard;             //  CURVE keys and the principal of each message
     bool sync_failed;           //  the last sync failed: retry it, but not in a spin
     zsock_t *ingress, *workers, *stream;
     pending_t *pending;
@@ -65,9 +69,10 @@ s_now (broker_t *self)
 }
 
 //  Options first: a listener copies them when it binds, and every
-//  connection it accepts later gets that copy.
+//  connection it accepts later gets that copy (CURVE's included).
 static zsock_t *
-s_bind (int type, const char *name, const char *endpoint, int hwm, daiban_error_t *err)
+s_bind (guard_t *guard, access_socket_t which, int type, const char *name, const char *endpoint,
+        int hwm, daiban_error_t *err)
 {
     zsock_t *socket = zsock_new (type);
     if (!socket) {
@@ -77,6 +82,10 @@ s_bind (int type, const char *name, const char *endpoint, int hwm, daiban_error_
     zsock_set_maxmsgsize (socket, TRANSPORT_MAX_FRAME);
     zsock_set_sndhwm (socket, hwm);
     zsock_set_rcvhwm (socket, hwm);
+    if (guard_prepare (guard, socket, which, endpoint, err)) {
+        zsock_destroy (&socket);
+        return NULL;
+    }
     if (!endpoint || zsock_bind (socket, "%s", endpoint) < 0) {
         daiban_error_set (err, DAIBAN_UNAVAILABLE, "cannot bind %s endpoint %s: %s", name,
                           endpoint? endpoint: "(none)", strerror (zmq_errno ()));
@@ -126,16 +135,16 @@ s_open_sockets (broker_t *self, config_t *config, daiban_error_t *err)
     config_get_int (config, "broker/stream_hwm", &stream_hwm, err);
     //  Room for pipelining clients: a reply over the high-water mark of a
     //  client that does not read is dropped, never waited for.
-    self->ingress = s_bind (ZMQ_ROUTER, "ingress", config_get (config, "broker/ingress"),
-                            INGRESS_HWM, err);
+    self->ingress = s_bind (self->guard, ACCESS_INGRESS, ZMQ_ROUTER, "ingress",
+                            config_get (config, "broker/ingress"), INGRESS_HWM, err);
     if (!self->ingress)
         return err->code;
-    self->workers = s_bind (ZMQ_ROUTER, "workers", config_get (config, "broker/workers"),
-                            INGRESS_HWM, err);
+    self->workers = s_bind (self->guard, ACCESS_WORKERS, ZMQ_ROUTER, "workers",
+                            config_get (config, "broker/workers"), INGRESS_HWM, err);
     if (!self->workers)
         return err->code;
-    self->stream = s_bind (ZMQ_XPUB, "stream", config_get (config, "broker/stream"),
-                           (int) stream_hwm, err);
+    self->stream = s_bind (self->guard, ACCESS_STREAM, ZMQ_XPUB, "stream",
+                           config_get (config, "broker/stream"), (int) stream_hwm, err);
     return self->stream? DAIBAN_OK: err->code;
 }
 
@@ -153,6 +162,7 @@ broker_new (config_t *config, daiban_error_t *err)
     const char *data = config_get (config, "broker/data");
     if (s_read_settings (self, config, &map_size, err)
     ||  !(self->catalog = catalog_new (config, err))
+    ||  !(self->guard = guard_new (config, err))
     ||  !(self->store = store_new (data? data: "./daiban-data", (size_t) map_size, err))
     ||  s_open_sockets (self, config, err)
     ||  !(self->outbox = outbox_new ())
@@ -197,10 +207,32 @@ broker_destroy (broker_t **self_p)
     zsock_destroy (&self->ingress);
     zsock_destroy (&self->workers);
     zsock_destroy (&self->stream);
+    guard_destroy (&self->guard);
     store_destroy (&self->store);
     catalog_destroy (&self->catalog);
     free (self);
     *self_p = NULL;
+}
+
+//  Decodes a request and judges its principal: the key's (a removed key
+//  is refused first, whatever the request), or the one it names with
+//  "as"; then whether that principal may make it (access.h). A post
+//  records its principal as the event's `by`.
+static void
+s_decode (guard_t *guard, pending_t *pending, zmq_msg_t *body)
+{
+    principal_t connection;
+    daiban_error_t revoked;
+    request_decode (&pending->request, zmq_msg_data (body), zmq_msg_size (body), &pending->err);
+    if (guard_principal (guard, body, &connection, &revoked))
+        pending->err = revoked;
+    else
+    if (pending->err.code == DAIBAN_OK
+    &&  !access_resolve (&connection, &pending->request, &pending->principal, &pending->err)
+    &&  !access_check_request (&pending->principal, &pending->request, &pending->err)) {
+        pending->request.event.by = pending->principal.name;
+        pending->request.event.by_size = pending->principal.name_size;
+    }
 }
 
 //  Receives one request without waiting: 1 when one was read, 0 when
@@ -208,7 +240,7 @@ broker_destroy (broker_t **self_p)
 //  with bad_request; the body is decoded in place (msgpack-c objects
 //  point into the frame, which lives until the turn ends).
 static int
-s_receive (void *socket, pending_t *pending, zmq_msg_t *body)
+s_receive (guard_t *guard, void *socket, pending_t *pending, zmq_msg_t *body)
 {
     zmq_msg_init (&pending->identity);
     zmq_msg_init (body);
@@ -238,8 +270,7 @@ s_receive (void *socket, pending_t *pending, zmq_msg_t *body)
         daiban_error_set (&pending->err, DAIBAN_BAD_REQUEST,
                           "a request is two frames: [empty, msgpack body] (got %d)", frames);
     else
-        request_decode (&pending->request, zmq_msg_data (body), zmq_msg_size (body),
-                        &pending->err);
+        s_decode (guard, pending, body);
     return 1;
 }
 
@@ -256,6 +287,31 @@ s_pack_post_reply (const pending_t *post, wire_buffer_t *reply)
         msgpack_pack_false (&reply->packer);
 }
 
+//  A subscriber's key cannot be refused on an open XPUB connection (it
+//  sends nothing to check), so when a reload removes a key the stream
+//  socket is made anew: every subscriber reconnects through ZAP, and the
+//  removed key is refused there. Subscribers fill the gap from history.
+static void
+s_reset_stream (broker_t *self)
+{
+    daiban_error_t err;
+    int64_t stream_hwm = 100000;
+    config_get_int (self->config, "broker/stream_hwm", &stream_hwm, &err);
+    zsock_destroy (&self->stream);
+    //  The old listener closes in libzmq's I/O thread: its port may take a
+    //  moment to be free again.
+    for (int attempt = 0; attempt < STREAM_REBIND_ATTEMPTS && !self->stream; attempt++) {
+        if (attempt)
+            zclock_sleep (20);
+        self->stream = s_bind (self->guard, ACCESS_STREAM, ZMQ_XPUB, "stream",
+                               config_get (self->config, "broker/stream"), (int) stream_hwm, &err);
+    }
+    if (self->stream)
+        log_info ("stream connections dropped after a key was removed: subscribers reconnect");
+    else
+        log_error ("stream not rebound after a reload: %s (events stay in history)", err.message);
+}
+
 //  Answers every request of the turn in arrival order, the reads from one
 //  read transaction opened after the commit.
 static void
@@ -263,7 +319,8 @@ s_answer (broker_t *self, size_t count, int64_t now)
 {
     query_context_t context = { self->store, NULL, self->catalog, self->dispatch, &self->counters,
                                 self->history_max_bytes, now, self->started,
-                                self->test_clock, &self->test_now, self->backup_dir };
+                                self->test_clock, &self->test_now, self->backup_dir,
+                                self->guard, { NULL, 0, ACCESS_ADMIN }, false };
     daiban_error_t read_err;
     for (size_t index = 0; index < count; index++) {
         pending_t *pending = &self->pending [index];
@@ -277,6 +334,7 @@ s_answer (broker_t *self, size_t count, int64_t now)
         if (pending->err.code == DAIBAN_OK
         &&  store_read_begin (self->store, &context.txn, &read_err))
             pending->err = read_err;
+        context.principal = pending->principal;
         if (pending->err.code == DAIBAN_OK && pending->request.op != REQUEST_POST)
             query_answer (&context, &pending->request, reply);
         if (pending->err.code) {
@@ -295,6 +353,8 @@ s_answer (broker_t *self, size_t count, int64_t now)
             log_error ("out of memory: a reply is lost (the client times out)");
     }
     store_read_end (self->store, &context.txn);
+    if (context.keys_revoked)
+        s_reset_stream (self);
 }
 
 //  The turn's new posts join the outbox, in seq order, after the commit.
@@ -321,9 +381,9 @@ s_release (broker_t *self)
 {
     uint64_t durable = store_durable (self->store);
     replies_release (self->replies, zsock_resolve (self->ingress), durable);
-    void *stream = zsock_resolve (self->stream);
+    void *stream = self->stream? zsock_resolve (self->stream): NULL;
     size_t ready = outbox_ready (self->outbox, durable);
-    for (size_t index = 0; index < ready; index++) {
+    for (size_t index = 0; stream && index < ready; index++) {
         const outbox_entry_t *entry = outbox_at (self->outbox, index);
         zmq_send (stream, entry->type, strlen (entry->type), ZMQ_SNDMORE | ZMQ_DONTWAIT);
         zmq_send (stream, entry->data, entry->size, ZMQ_DONTWAIT);
@@ -388,7 +448,7 @@ s_ingress_turn (broker_t *self)
     size_t count = 0;
     bool posts = false;
     while (count < self->batch_max
-       &&  s_receive (ingress, &self->pending [count], &self->bodies [count])) {
+       &&  s_receive (self->guard, ingress, &self->pending [count], &self->bodies [count])) {
         posts |= self->pending [count].err.code == DAIBAN_OK
               && self->pending [count].request.op == REQUEST_POST;
         count++;
@@ -410,44 +470,73 @@ s_drain_subscriptions (broker_t *self)
 {
     zmq_msg_t message;
     zmq_msg_init (&message);
-    while (zmq_msg_recv (&message, zsock_resolve (self->stream), ZMQ_DONTWAIT) >= 0)
+    while (self->stream && zmq_msg_recv (&message, zsock_resolve (self->stream), ZMQ_DONTWAIT) >= 0)
         ;
     zmq_msg_close (&message);
 }
 
+//  SIGHUP: the key directory is read again (as the reload op does).
+static void
+s_reload_on_signal (broker_t *self, int reload_fd)
+{
+    char drained [64];
+    while (read (reload_fd, drained, sizeof drained) > 0)
+        ;
+    bool revoked;
+    daiban_error_t err;
+    if (guard_reload (self->guard, &revoked, &err))
+        log_error ("SIGHUP: keys not reloaded: %s (the keys in force stay)", err.message);
+    else
+    if (revoked)
+        s_reset_stream (self);
+}
+
 int
-broker_run (broker_t *self, int stop_fd)
+broker_run (broker_t *self, int stop_fd, int reload_fd)
 {
     fprintf (stderr, "daiban-broker ready\n");
     fflush (stderr);
-    log_info ("ingress %s, workers %s, stream %s, last seq %llu%s",
+    log_info ("ingress %s, workers %s, stream %s, last seq %llu%s%s",
               config_get (self->config, "broker/ingress"), config_get (self->config, "broker/workers"),
               config_get (self->config, "broker/stream"),
               (unsigned long long) store_last_seq (self->store),
-              self->test_clock? ", manual test clock": "");
-    zmq_pollitem_t items [] = {
-        { zsock_resolve (self->ingress), 0, ZMQ_POLLIN, 0 },
-        { zsock_resolve (self->workers), 0, ZMQ_POLLIN, 0 },
-        { zsock_resolve (self->stream), 0, ZMQ_POLLIN, 0 },
-        { NULL, stop_fd, ZMQ_POLLIN, 0 },
-    };
+              self->test_clock? ", manual test clock": "",
+              guard_curve (self->guard)? ", CURVE": ", plaintext (loopback only)");
+    bool stopping = false;
     //  Each turn: receive, commit, answer, publish, dispatch (STYLE.md).
-    while (!(items [3].revents & ZMQ_POLLIN)) {
+    while (!stopping) {
+        guard_end_turn (self->guard);
+        //  Rebuilt each turn: a reload may have made the stream anew.
+        zmq_pollitem_t items [] = {
+            { zsock_resolve (self->ingress), 0, ZMQ_POLLIN, 0 },
+            { zsock_resolve (self->workers), 0, ZMQ_POLLIN, 0 },
+            { self->stream? zsock_resolve (self->stream): NULL, -1, ZMQ_POLLIN, 0 },
+            { NULL, stop_fd, ZMQ_POLLIN, 0 },
+            { NULL, reload_fd, ZMQ_POLLIN, 0 },
+            { guard_zap_socket (self->guard), -1, ZMQ_POLLIN, 0 },
+        };
+        if (!items [2].socket)
+            items [2].events = 0;
+        int count = items [5].socket? 6: 5;
         bool waiting = store_durable (self->store) != store_committed (self->store);
         long timeout = waiting? SYNC_RETRY_MS
                               : (long) dispatch_timeout (self->dispatch, s_now (self), zclock_mono ());
         timeout = s_min_timeout (timeout, s_checkpoint_wait (self, zclock_mono ()));
-        int ready = zmq_poll (items, 4, timeout);
+        int ready = zmq_poll (items, count, timeout);
         if (ready < 0) {
             if (zmq_errno () == EINTR)
                 continue;
             log_error ("poll: %s", zmq_strerror (zmq_errno ()));
             return -1;
         }
+        stopping = items [3].revents & ZMQ_POLLIN;
+        guard_answer (self->guard, zclock_mono ());
+        if (items [4].revents & ZMQ_POLLIN)
+            s_reload_on_signal (self, reload_fd);
         if (items [0].revents & ZMQ_POLLIN)
             s_ingress_turn (self);
         if (items [1].revents & ZMQ_POLLIN)
-            dispatch_receive (self->dispatch, zclock_mono ());
+            dispatch_receive (self->dispatch, self->guard, zclock_mono ());
         if (items [2].revents & ZMQ_POLLIN)
             s_drain_subscriptions (self);
         dispatch_settle (self->dispatch, s_now (self), zclock_mono ());

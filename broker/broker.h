@@ -17,6 +17,6 @@ void broker_destroy (broker_t **self_p);
 //  Serves until stop_fd becomes readable (main's signal handler writes to
 //  it: a signal can never slip in between a check and the poll, and an
 //  idle broker sleeps without a timeout); non-zero on a fatal socket error.
-int broker_run (broker_t *self, int stop_fd);
+int broker_run (broker_t *self, int stop_fd, int reload_fd);
 
 #endif

@@ -25,8 +25,12 @@ dispatch_t *dispatch_new (store_t *store, void *socket, outbox_t *outbox, config
                           daiban_error_t *err);
 void dispatch_destroy (dispatch_t **self_p);
 
+typedef struct _guard_t guard_t;
+
 //  Reads every message waiting on the workers socket (mono: monotonic ms).
-void dispatch_receive (dispatch_t *self, int64_t mono);
+//  The guard names each message's principal: a worker readies only as the
+//  role its key names, and a removed key's messages are dropped.
+void dispatch_receive (dispatch_t *self, guard_t *guard, int64_t mono);
 //  Commits outcomes, dead letters and the timers due at now (broker
 //  clock); the new events go to the outbox. Returns false when the
 //  storage refused the transaction.

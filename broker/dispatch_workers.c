@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "guard.h"
 #include "log.h"
 
 
@@ -91,9 +92,33 @@ s_role_from_ready (dispatch_t *self, const msgpack_object *name, const msgpack_o
     return role;
 }
 
+//  A worker key readies only as the role it names (an admin as any).
+static bool
+s_may_ready (dispatch_t *self, const unsigned char *identity, size_t size,
+             const principal_t *principal, const msgpack_object *name)
+{
+    if (principal->role == ACCESS_ADMIN
+    ||  (principal->role == ACCESS_WORKER && name->via.str.size == principal->name_size
+     &&  memcmp (name->via.str.ptr, principal->name, principal->name_size) == 0))
+        return true;
+    wire_buffer_clear (&self->message);
+    msgpack_pack_map (&self->message.packer, 2);
+    wire_pack_key (&self->message.packer, "op");
+    wire_pack_str (&self->message.packer, "refused");
+    wire_pack_key (&self->message.packer, "message");
+    char text [400];
+    snprintf (text, sizeof text, "key %.*s (role %s) may not ready as role %.*s",
+              (int) principal->name_size, principal->name, access_role_name (principal->role),
+              (int) name->via.str.size, name->via.str.ptr);
+    wire_pack_str (&self->message.packer, text);
+    dispatch_send_message (self, identity, size, &self->message);
+    log_warning ("worker refused: %s", text);
+    return false;
+}
+
 static void
 s_on_ready (dispatch_t *self, const unsigned char *identity, size_t size, const char *key,
-            const msgpack_object *message, int64_t mono)
+            const principal_t *principal, const msgpack_object *message, int64_t mono)
 {
     const msgpack_object *name = wire_map_get (message, "role");
     const msgpack_object *types = wire_map_get (message, "types");
@@ -104,6 +129,8 @@ s_on_ready (dispatch_t *self, const unsigned char *identity, size_t size, const 
         log_warning ("worker %s: ready needs role ([a-z0-9_-], 1..32), types (list), credit 1..1000", key);
         return;
     }
+    if (!s_may_ready (self, identity, size, principal, name))
+        return;
     role_t *role = s_role_from_ready (self, name, types);
     worker_t *worker = (worker_t *) zhashx_lookup (self->workers, key);
     if (!role || (!worker && !(worker = (worker_t *) calloc (1, sizeof (worker_t)))))
@@ -159,8 +186,8 @@ s_on_outcome (dispatch_t *self, worker_t *worker, bool done, void *data, size_t 
 
 //  One message from a worker: [identity, empty, msgpack map].
 static void
-s_on_message (dispatch_t *self, const unsigned char *identity, size_t size, void *data,
-              size_t data_size, int64_t mono)
+s_on_message (dispatch_t *self, const unsigned char *identity, size_t size,
+              const principal_t *principal, void *data, size_t data_size, int64_t mono)
 {
     char key [2 * WORKER_IDENTITY_MAX + 1];
     s_identity_key (identity, size, key);
@@ -175,7 +202,7 @@ s_on_message (dispatch_t *self, const unsigned char *identity, size_t size, void
     const msgpack_object *op = wire_map_get (&message, "op");
     worker_t *worker = (worker_t *) zhashx_lookup (self->workers, key);
     if (wire_str_eq (op, "ready"))
-        s_on_ready (self, identity, size, key, &message, mono);
+        s_on_ready (self, identity, size, key, principal, &message, mono);
     else
     if (!worker)
         dispatch_send_op (self, identity, size, "disconnect");
@@ -191,7 +218,7 @@ s_on_message (dispatch_t *self, const unsigned char *identity, size_t size, void
 }
 
 void
-dispatch_receive (dispatch_t *self, int64_t mono)
+dispatch_receive (dispatch_t *self, guard_t *guard, int64_t mono)
 {
     for (int count = 0; count < 10000; count++) {
         zmq_msg_t frames [3];
@@ -212,8 +239,13 @@ dispatch_receive (dispatch_t *self, int64_t mono)
             received++;
             zmq_msg_close (&frame);
         }
-        if (received == 3 && zmq_msg_size (&frames [1]) == 0 && zmq_msg_size (&frames [0]) <= WORKER_IDENTITY_MAX)
-            s_on_message (self, zmq_msg_data (&frames [0]), zmq_msg_size (&frames [0]),
+        principal_t principal;
+        daiban_error_t err;
+        //  A removed key's messages are dropped: its heartbeats stop
+        //  counting, so it is presumed dead and its leases go elsewhere.
+        if (received == 3 && zmq_msg_size (&frames [1]) == 0 && zmq_msg_size (&frames [0]) <= WORKER_IDENTITY_MAX
+        &&  guard_principal (guard, &frames [2], &principal, &err) == DAIBAN_OK)
+            s_on_message (self, zmq_msg_data (&frames [0]), zmq_msg_size (&frames [0]), &principal,
                           zmq_msg_data (&frames [2]), zmq_msg_size (&frames [2]), mono);
         for (int index = 0; index < 3; index++)
             zmq_msg_close (&frames [index]);

@@ -49,13 +49,16 @@ s_track_agent (store_t *store, MDB_txn *txn, const char *agent_before, bool open
 }
 
 static daiban_code_t
-s_apply_and_append (case_cache_t *cache, const envelope_t *event, uint64_t seq, int64_t ts,
-                    uint64_t cause, wire_buffer_t *committed, daiban_error_t *err)
+s_apply_and_append (case_cache_t *cache, const envelope_t *event, const principal_t *principal,
+                    uint64_t seq, int64_t ts, uint64_t cause, wire_buffer_t *committed,
+                    daiban_error_t *err)
 {
     store_t *store = case_cache_store (cache);
     MDB_txn *txn = case_cache_txn (cache);
     case_state_t *state = NULL;
     daiban_code_t code = case_cache_get (cache, event->case_id, &state, err);
+    if (!code)
+        code = access_check_item (principal, state, event, err);
     if (code)
         return code;
     bool registering = state == NULL;
@@ -89,9 +92,9 @@ s_apply_and_append (case_cache_t *cache, const envelope_t *event, uint64_t seq, 
 }
 
 daiban_code_t
-ingest_event (case_cache_t *cache, const envelope_t *event, uint64_t seq, int64_t ts,
-              uint64_t cause, wire_buffer_t *committed, uint64_t *seq_out, bool *duplicate,
-              daiban_error_t *err)
+ingest_event (case_cache_t *cache, const envelope_t *event, const principal_t *principal,
+              uint64_t seq, int64_t ts, uint64_t cause, wire_buffer_t *committed,
+              uint64_t *seq_out, bool *duplicate, daiban_error_t *err)
 {
     store_t *store = case_cache_store (cache);
     MDB_txn *txn = case_cache_txn (cache);
@@ -106,7 +109,7 @@ ingest_event (case_cache_t *cache, const envelope_t *event, uint64_t seq, int64_
         return code;
     if ((code = event_type_check_body (event->type, event->body, err)))
         return code;
-    if ((code = s_apply_and_append (cache, event, seq, ts, cause, committed, err)))
+    if ((code = s_apply_and_append (cache, event, principal, seq, ts, cause, committed, err)))
         return code;
     *seq_out = seq;
     return DAIBAN_OK;
@@ -117,8 +120,9 @@ ingest_event (case_cache_t *cache, const envelope_t *event, uint64_t seq, int64_
 static daiban_code_t
 s_ingest_one (case_cache_t *cache, pending_t *post, uint64_t seq, int64_t ts)
 {
-    daiban_code_t code = ingest_event (cache, &post->request.event, seq, ts, 0, &post->event,
-                                       &post->seq, &post->duplicate, &post->err);
+    daiban_code_t code = ingest_event (cache, &post->request.event, &post->principal, seq, ts,
+                                       0, &post->event, &post->seq, &post->duplicate,
+                                       &post->err);
     post->published = code == DAIBAN_OK && !post->duplicate;
     return code;
 }

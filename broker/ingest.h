@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "access.h"
 #include "case_cache.h"
 #include "pending.h"
 #include "store.h"
@@ -17,9 +18,11 @@
 //  writes it before the commit). On success *seq_out is seq (the
 //  event was written, committed holds its bytes) or, when *duplicate,
 //  the seq of the first commit. A refusal (invalid_body, not_found,
-//  conflict) writes nothing; DAIBAN_RETRY and DAIBAN_UNAVAILABLE spoil
-//  the whole transaction.
-daiban_code_t ingest_event (case_cache_t *cache, const envelope_t *event, uint64_t seq,
+//  conflict, forbidden) writes nothing; DAIBAN_RETRY and DAIBAN_UNAVAILABLE
+//  spoil the whole transaction. principal, when not NULL, is the poster,
+//  held to access_check_item at the case-state stage.
+daiban_code_t ingest_event (case_cache_t *cache, const envelope_t *event,
+                            const principal_t *principal, uint64_t seq,
                             int64_t ts, uint64_t cause, wire_buffer_t *committed,
                             uint64_t *seq_out, bool *duplicate, daiban_error_t *err);
 

@@ -14,34 +14,38 @@ static const config_flag_t s_flags [] = {
     { "--stream", "broker/stream" },
     { "--data", "broker/data" },
     { "--test-clock", "broker/test_clock" },
+    { "--secret-key", "security/secret_key" },
+    { "--public-keys", "security/public_keys" },
     { NULL, NULL }
 };
 
 static int s_stop_pipe [2] = { -1, -1 };
+static int s_reload_pipe [2] = { -1, -1 };
 
 static void
 s_on_signal (int signal)
 {
-    (void) signal;
     int saved = errno;
-    //  A full pipe means a stop is already pending: nothing to do then.
-    ssize_t written = write (s_stop_pipe [1], "x", 1);
+    //  A full pipe means the same request is already pending: nothing to do.
+    ssize_t written = write (signal == SIGHUP? s_reload_pipe [1]: s_stop_pipe [1], "x", 1);
     (void) written;
     errno = saved;
 }
 
-//  SIGINT and SIGTERM write to a pipe that the broker's poll watches.
+//  SIGINT and SIGTERM write to the stop pipe, SIGHUP to the reload pipe;
+//  the broker's poll watches both.
 static int
 s_catch_signals (void)
 {
-    if (pipe2 (s_stop_pipe, O_NONBLOCK | O_CLOEXEC))
+    if (pipe2 (s_stop_pipe, O_NONBLOCK | O_CLOEXEC) || pipe2 (s_reload_pipe, O_NONBLOCK | O_CLOEXEC))
         return -1;
     zsys_handler_set (NULL);            //  not czmq's flag: our pipe
     struct sigaction action;
     memset (&action, 0, sizeof action);
     action.sa_handler = s_on_signal;
     sigemptyset (&action.sa_mask);
-    if (sigaction (SIGINT, &action, NULL) || sigaction (SIGTERM, &action, NULL))
+    if (sigaction (SIGINT, &action, NULL) || sigaction (SIGTERM, &action, NULL)
+    ||  sigaction (SIGHUP, &action, NULL))
         return -1;
     return s_stop_pipe [0];
 }
@@ -58,7 +62,7 @@ main (int argc, char **argv)
     if (!config || err.code) {
         fprintf (stderr, "daiban-broker: %s\n"
                  "usage: daiban-broker [-c FILE] [--ingress EP] [--workers EP] [--stream EP] "
-                 "[--data DIR] [--test-clock MS] [-v]\n", err.message);
+                 "[--data DIR] [--test-clock MS] [--secret-key FILE --public-keys DIR] [-v]\n", err.message);
         config_destroy (&config);
         return 2;
     }
@@ -78,7 +82,7 @@ main (int argc, char **argv)
         config_destroy (&config);
         return 1;
     }
-    int rc = broker_run (broker, stop_fd);
+    int rc = broker_run (broker, stop_fd, s_reload_pipe [0]);
     broker_destroy (&broker);
     config_destroy (&config);
     return rc? 1: 0;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <zmq.h>
+#include "access.h"
 #include "daiban_error.h"
 #include "request.h"
 #include "wire.h"
@@ -14,6 +15,7 @@
 typedef struct {
     zmq_msg_t identity;         //  the client's ROUTER identity
     request_t request;
+    principal_t principal;      //  who the request acts as (access.h)
     daiban_error_t err;         //  err.code != DAIBAN_OK: answer with this error
     uint64_t seq;               //  post: the committed (or first) seq
     bool duplicate;

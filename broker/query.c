@@ -7,6 +7,7 @@
 #include "catalog.h"
 #include "dispatch.h"
 #include "envelope.h"
+#include "guard.h"
 #include "wire.h"
 
 #define HISTORY_DEFAULT_LIMIT 1000
@@ -270,7 +271,7 @@ s_stats (query_context_t *context, const request_t *request, wire_buffer_t *repl
 {
     const broker_counters_t *counters = context->counters;
     msgpack_packer *packer = &reply->packer;
-    request_pack_ok (packer, request->rid, 16 + dispatch_stats_count ());
+    request_pack_ok (packer, request->rid, 18 + dispatch_stats_count ());
     s_pack_counter (packer, "last_seq", store_last_seq (context->store));
     s_pack_counter (packer, "cases", store_case_count (context->store, context->txn));
     s_pack_counter (packer, "posts", counters->posts);
@@ -284,6 +285,8 @@ s_stats (query_context_t *context, const request_t *request, wire_buffer_t *repl
     s_pack_counter (packer, "log_bytes", store_log_bytes (context->store));
     s_pack_counter (packer, "checkpoints", store_checkpoints (context->store));
     backup_pack_stats (context->store, packer);
+    s_pack_counter (packer, "auth_refused", guard_refused (context->guard));
+    s_pack_counter (packer, "keys", guard_key_count (context->guard));
     s_pack_counter (packer, "uptime_ms", (uint64_t) (context->now - context->started));
     wire_pack_key (packer, "now");
     msgpack_pack_int64 (packer, context->now);
@@ -385,6 +388,34 @@ s_clock (query_context_t *context, const request_t *request, wire_buffer_t *repl
     msgpack_pack_int64 (&reply->packer, now);
 }
 
+static void
+s_whoami (query_context_t *context, const request_t *request, wire_buffer_t *reply)
+{
+    request_pack_ok (&reply->packer, request->rid, 3);
+    wire_pack_key (&reply->packer, "name");
+    wire_pack_strn (&reply->packer, context->principal.name, context->principal.name_size);
+    wire_pack_key (&reply->packer, "role");
+    wire_pack_str (&reply->packer, access_role_name (context->principal.role));
+    wire_pack_key (&reply->packer, "curve");
+    if (guard_curve (context->guard))
+        msgpack_pack_true (&reply->packer);
+    else
+        msgpack_pack_false (&reply->packer);
+}
+
+static void
+s_reload (query_context_t *context, const request_t *request, wire_buffer_t *reply,
+          daiban_error_t *err)
+{
+    bool revoked;
+    if (guard_reload (context->guard, &revoked, err))
+        return;
+    context->keys_revoked |= revoked;
+    request_pack_ok (&reply->packer, request->rid, 1);
+    wire_pack_key (&reply->packer, "keys");
+    msgpack_pack_uint64 (&reply->packer, guard_key_count (context->guard));
+}
+
 void
 query_answer (query_context_t *context, const request_t *request, wire_buffer_t *reply)
 {
@@ -400,6 +431,8 @@ query_answer (query_context_t *context, const request_t *request, wire_buffer_t 
         case REQUEST_RETRY: s_retry (context, request, reply, &err); break;
         case REQUEST_CLOCK: s_clock (context, request, reply, &err); break;
         case REQUEST_BACKUP: backup_answer (context, request, reply, &err); break;
+        case REQUEST_WHOAMI: s_whoami (context, request, reply); break;
+        case REQUEST_RELOAD: s_reload (context, request, reply, &err); break;
         default: daiban_error_set (&err, DAIBAN_INTERNAL, "not a read op"); break;
     }
     if (err.code == DAIBAN_OK && reply->failed)

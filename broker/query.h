@@ -1,12 +1,13 @@
 /*  query: the ops of ingress but post (case, cases, history, stats,
-    catalog, clock, deadletters, retry, backup): each packs its whole
-    reply into a buffer. */
+    catalog, clock, deadletters, retry, backup, whoami, reload): each packs
+    its whole reply into a buffer. */
 #ifndef DAIBAN_QUERY_H
 #define DAIBAN_QUERY_H
 
 #include <msgpack.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "access.h"
 #include "pending.h"
 #include "request.h"
 #include "store.h"
@@ -14,6 +15,7 @@
 
 typedef struct _catalog_t catalog_t;
 typedef struct _dispatch_t dispatch_t;
+typedef struct _guard_t guard_t;
 
 typedef struct {
     store_t *store;
@@ -27,6 +29,9 @@ typedef struct {
     bool test_clock;
     int64_t *test_now;              //  the manual clock, moved by `clock`
     const char *backup_dir;         //  where `backup` makes its copies
+    guard_t *guard;                 //  keys and principals
+    principal_t principal;          //  who the request in hand acts as
+    bool keys_revoked;              //  set by a reload that removed a key
 } query_context_t;
 
 //  Answers one read request into reply (a full reply map, success or

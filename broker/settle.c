@@ -87,7 +87,7 @@ s_append (dispatch_t *self, MDB_txn *txn, envelope_t *event, uint64_t *seq, int6
     uint64_t committed;
     bool duplicate;
     (void) txn;
-    daiban_code_t code = ingest_event (self->cases, event, *seq + 1, now, cause,
+    daiban_code_t code = ingest_event (self->cases, event, NULL, *seq + 1, now, cause,
                                        &self->event, &committed, &duplicate, err);
     if (code == DAIBAN_RETRY || code == DAIBAN_UNAVAILABLE || code == DAIBAN_INTERNAL)
         return code;

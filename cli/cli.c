@@ -13,7 +13,9 @@ struct _cli_t {
     const char *ingress;
     const char *stream;
     int timeout_ms;
+    client_keys_t *keys;        //  CURVE keys (plaintext when none are configured)
     client_t *client;           //  opened by the first call
+    json_t *as;                 //  the principal every request acts for, or NULL
 };
 
 static daiban_code_t
@@ -52,7 +54,8 @@ cli_new (config_t *config, daiban_error_t *err)
         cli_destroy (&self);
         return NULL;
     }
-    if (s_read_timeout (config, &self->timeout_ms, err) != DAIBAN_OK)
+    if (s_read_timeout (config, &self->timeout_ms, err) != DAIBAN_OK
+    ||  !(self->keys = client_keys_new (config, err)))
         cli_destroy (&self);
     return self;
 }
@@ -65,6 +68,8 @@ cli_destroy (cli_t **self_p)
         return;
     cli_t *self = *self_p;
     client_destroy (&self->client);
+    client_keys_destroy (&self->keys);
+    json_decref (self->as);
     config_destroy (&self->config);
     free (self);
     *self_p = NULL;
@@ -86,6 +91,19 @@ const char *
 cli_stream (cli_t *self)
 {
     return self->stream;
+}
+
+void
+cli_act_as (cli_t *self, const char *name, const char *role)
+{
+    json_decref (self->as);
+    self->as = json_pack ("{s:s, s:s}", "name", name, "role", role);
+}
+
+client_keys_t *
+cli_keys (cli_t *self)
+{
+    return self->keys;
 }
 
 int
@@ -141,10 +159,12 @@ s_call (cli_t *self, json_t *request, bool add_rid, json_t **reply)
     daiban_error_t err;
     daiban_error_clear (&err);
     if (!self->client) {
-        self->client = client_new (self->ingress, self->timeout_ms, &err);
+        self->client = client_new (self->ingress, self->keys, self->timeout_ms, &err);
         if (!self->client)
             return cli_fail (&err);
     }
+    if (self->as && json_is_object (request))
+        json_object_set (request, "as", self->as);
     if (log_level >= LOG_LEVEL_DEBUG) {
         char *text = json_dumps (request, JSON_COMPACT | JSON_ENCODE_ANY);
         log_debug ("request to %s: %s", self->ingress, text? text: "?");

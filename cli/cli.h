@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include "client.h"
+#include "client_keys.h"
 #include "config.h"
 #include "daiban_error.h"
 
@@ -35,6 +36,12 @@ config_t *cli_config (cli_t *self);
 const char *cli_ingress (cli_t *self);
 const char *cli_stream (cli_t *self);
 int cli_timeout (cli_t *self);
+//  The CURVE keys of --key and --server-key (plaintext without them).
+client_keys_t *cli_keys (cli_t *self);
+
+//  Every request from now on carries "as": {name, role} (the security
+//  contract: a gateway acting for the holder of a token).
+void cli_act_as (cli_t *self, const char *name, const char *role);
 
 //  Sends request to ingress (adding a "rid") and waits for the reply.
 //  Returns CLI_EXIT_OK with *reply (a new reference) when the broker

@@ -9,6 +9,7 @@
 
 struct _client_t {
     zsock_t *dealer;
+    zsock_t *handshakes;        //  tells a refused key from a silent broker
     zpoller_t *poller;
     char *endpoint;
     int timeout_ms;
@@ -17,7 +18,8 @@ struct _client_t {
 };
 
 static client_t *
-s_new (const char *endpoint, int timeout_ms, int send_ms, daiban_error_t *err)
+s_new (const char *endpoint, client_keys_t *keys, int timeout_ms, int send_ms,
+       daiban_error_t *err)
 {
     assert (endpoint);
     client_t *self = (client_t *) calloc (1, sizeof (client_t));
@@ -40,6 +42,8 @@ s_new (const char *endpoint, int timeout_ms, int send_ms, daiban_error_t *err)
     zsock_set_sndtimeo (self->dealer, send_ms > 0? send_ms: timeout_ms);
     if (send_ms > 0)
         zsock_set_immediate (self->dealer, 1);
+    client_keys_apply (keys, self->dealer);
+    self->handshakes = client_keys_watch (self->dealer);
     if (zsock_connect (self->dealer, "%s", endpoint) != 0) {
         daiban_error_set (err, DAIBAN_BAD_REQUEST, "bad endpoint %s: %s", endpoint,
                           zmq_strerror (zmq_errno ()));
@@ -55,16 +59,17 @@ s_new (const char *endpoint, int timeout_ms, int send_ms, daiban_error_t *err)
 }
 
 client_t *
-client_new (const char *endpoint, int timeout_ms, daiban_error_t *err)
+client_new (const char *endpoint, client_keys_t *keys, int timeout_ms, daiban_error_t *err)
 {
-    return s_new (endpoint, timeout_ms, 0, err);
+    return s_new (endpoint, keys, timeout_ms, 0, err);
 }
 
 client_t *
-client_new_immediate (const char *endpoint, int timeout_ms, int send_ms, daiban_error_t *err)
+client_new_immediate (const char *endpoint, client_keys_t *keys, int timeout_ms, int send_ms,
+                      daiban_error_t *err)
 {
     assert (send_ms > 0);
-    return s_new (endpoint, timeout_ms, send_ms, err);
+    return s_new (endpoint, keys, timeout_ms, send_ms, err);
 }
 
 bool
@@ -82,6 +87,7 @@ client_destroy (client_t **self_p)
     client_t *self = *self_p;
     zpoller_destroy (&self->poller);
     zsock_destroy (&self->dealer);
+    zsock_destroy (&self->handshakes);
     free (self->endpoint);
     free (self);
     *self_p = NULL;
@@ -105,6 +111,10 @@ s_no_reply (client_t *self, daiban_error_t *err)
     if (zsys_interrupted)
         return daiban_error_set (err, DAIBAN_UNAVAILABLE, "interrupted while waiting for %s",
                                  self->endpoint);
+    char why [200];
+    if (client_keys_refused (self->handshakes, why, sizeof why))
+        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "no reply from %s within %d ms: %s",
+                                 self->endpoint, self->timeout_ms, why);
     return daiban_error_set (err, DAIBAN_UNAVAILABLE, "no reply from %s within %d ms",
                              self->endpoint, self->timeout_ms);
 }

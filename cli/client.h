@@ -10,13 +10,15 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "client_keys.h"
 #include "daiban_error.h"
 
 typedef struct _client_t client_t;
 
 //  Connects (asynchronously, as ZeroMQ does) to endpoint. NULL with
 //  DAIBAN_BAD_REQUEST when the endpoint is not a valid ZeroMQ endpoint.
-client_t *client_new (const char *endpoint, int timeout_ms, daiban_error_t *err);
+client_t *client_new (const char *endpoint, client_keys_t *keys, int timeout_ms,
+                      daiban_error_t *err);
 void client_destroy (client_t **self_p);
 
 //  Like client_new, but a request is only queued for a broker that is
@@ -24,8 +26,8 @@ void client_destroy (client_t **self_p);
 //  and client_unsent tells the caller so (the gateway answers 503 for a
 //  broker that is down, 504 for one that took the request and did not
 //  answer in time).
-client_t *client_new_immediate (const char *endpoint, int timeout_ms, int send_ms,
-                                daiban_error_t *err);
+client_t *client_new_immediate (const char *endpoint, client_keys_t *keys, int timeout_ms,
+                                int send_ms, daiban_error_t *err);
 
 //  True when the last call failed because its request found no
 //  connection to send on.

@@ -11,10 +11,16 @@
 #include "args.h"
 #include "format.h"
 
-//  "daibanctl@<hostname>": who posts, when --source is not given.
+//  Who posts, when --source is not given: the key's name, or
+//  "daibanctl@<hostname>" in plaintext.
 static void
-s_default_source (char *buffer, size_t size)
+s_default_source (cli_t *cli, char *buffer, size_t size)
 {
+    //  With a key, the key's name: a system posts only as itself.
+    if (*client_keys_name (cli_keys (cli))) {
+        snprintf (buffer, size, "%s", client_keys_name (cli_keys (cli)));
+        return;
+    }
     char host [256] = "";
     if (gethostname (host, sizeof host) != 0 || !*host)
         strcpy (host, "localhost");
@@ -59,7 +65,7 @@ s_post (cli_t *cli, json_t *event, bool json)
 
 //  Adds id, source and at to event: the given ones or the defaults.
 static void
-s_envelope (json_t *event, const char *id, const char *source, int64_t at)
+s_envelope (cli_t *cli, json_t *event, const char *id, const char *source, int64_t at)
 {
     char fresh_id [96], default_source [300];
     if (!id) {
@@ -67,7 +73,7 @@ s_envelope (json_t *event, const char *id, const char *source, int64_t at)
         id = fresh_id;
     }
     if (!source) {
-        s_default_source (default_source, sizeof default_source);
+        s_default_source (cli, default_source, sizeof default_source);
         source = default_source;
     }
     json_object_set_new (event, "id", json_string (id));
@@ -127,16 +133,19 @@ cmd_post (cli_t *cli, int argc, char **argv)
     json_t *event = json_pack ("{s:s, s:s, s:o}", "type", type, "case", case_id, "body", body);
     if (!event)
         return cli_usage_error ("--type and --case must be UTF-8 text");
-    s_envelope (event, id, source, at);
+    s_envelope (cli, event, id, source, at);
     int code = s_post (cli, event, json);
     json_decref (event);
     return code;
 }
 
-//  The person acknowledging, when --by is not given: the login name.
+//  The person acknowledging, when --by is not given: the key's name (a
+//  supervisor acknowledges as itself), else the login name.
 static const char *
-s_default_by (void)
+s_default_by (cli_t *cli)
 {
+    if (*client_keys_name (cli_keys (cli)))
+        return client_keys_name (cli_keys (cli));
     const char *user = getenv ("USER");
     return user && *user? user: "operator";
 }
@@ -160,10 +169,10 @@ cmd_ack (cli_t *cli, int argc, char **argv)
         return cli_usage_error ("usage: ack ALERT --case ID [--by WHO]");
     json_t *event = json_pack ("{s:s, s:s, s:{s:s, s:s}}", "type", "alert.acknowledged",
                                "case", case_id, "body", "alert", alert [0],
-                               "by", by? by: s_default_by ());
+                               "by", by? by: s_default_by (cli));
     if (!event)
         return cli_usage_error ("ALERT, --case and --by must be UTF-8 text");
-    s_envelope (event, id, source, -1);
+    s_envelope (cli, event, id, source, -1);
     int code = s_post (cli, event, json);
     json_decref (event);
     return code;

@@ -30,6 +30,11 @@ int cmd_retry (cli_t *cli, int argc, char **argv);
 //  cmd_backup.c: a hot copy of the store.
 int cmd_backup (cli_t *cli, int argc, char **argv);
 
+//  cmd_keys.c: CURVE key pairs, the principal the broker sees, key reload.
+int cmd_keygen (cli_t *cli, int argc, char **argv);
+int cmd_whoami (cli_t *cli, int argc, char **argv);
+int cmd_reload (cli_t *cli, int argc, char **argv);
+
 //  cmd_calendar.c: due dates and working days, offline.
 int cmd_due (cli_t *cli, int argc, char **argv);
 int cmd_workdays (cli_t *cli, int argc, char **argv);

@@ -23,7 +23,8 @@ static const s_command_t s_commands [] = {
     { "catalog", cmd_catalog }, { "alerts", cmd_alerts }, { "ack", cmd_ack },
     { "export", cmd_export }, { "deadletters", cmd_deadletters }, { "retry", cmd_retry },
     { "backup", cmd_backup }, { "due", cmd_due }, { "workdays", cmd_workdays },
-    { "raw", cmd_raw }, { "token", cmd_token }, { "selftest", cmd_selftest },
+    { "raw", cmd_raw }, { "selftest", cmd_selftest }, { "keygen", cmd_keygen },
+    { "whoami", cmd_whoami }, { "reload", cmd_reload }, { "token", cmd_token },
     { "help", s_help_command }, { NULL, NULL }
 };
 
@@ -36,6 +37,8 @@ static const char *s_help =
 "  --stream EP      the broker's stream (default broker/stream, tcp://127.0.0.1:7702)\n"
 "  -c, --config FILE  a ZPL config file over the embedded defaults\n"
 "  --timeout MS     how long to wait for each reply (cli/timeout_ms; default 5000)\n"
+"  --key FILE       this client's secret certificate, for a CURVE broker (security/key)\n"
+"  --server-key FILE  the broker's public certificate (security/server_key)\n"
 "  -v               verbose: log every request on stderr\n"
 "\n"
 "Commands:\n"
@@ -78,6 +81,12 @@ static const char *s_help =
 "      A hot copy of the store into the broker's backup_dir (NAME: letters,\n"
 "      digits, . _ -; default backup-<time>-<seq>), every event up to the seq\n"
 "      printed; --wait until the copy is done. Start a broker on it with --data.\n"
+"  keygen NAME --role ROLE [--out DIR]\n"
+"      A CURVE key pair (czmq zcert) for NAME with ROLE (system, department,\n"
+"      operator, supervisor, worker, gateway, admin): DIR/NAME.key (public: for\n"
+"      the broker's public_keys) and DIR/NAME.key_secret (mode 0600: for --key).\n"
+"  whoami               the name and role the broker sees for this client\n"
+"  reload               the broker reads its public_keys again (admin)\n"
 "  due DATE N [--days] [--json]\n"
 "      The date N working days after DATE (YYYY-MM-DD; the start never counts);\n"
 "      --days: N calendar days, moved to the next working day. Offline: reads\n"
@@ -165,7 +174,8 @@ main (int argc, char **argv)
     }
     static const config_flag_t flags [] = {
         { "--ingress", "broker/ingress" }, { "--stream", "broker/stream" },
-        { "--timeout", "cli/timeout_ms" }, { NULL, NULL }
+        { "--timeout", "cli/timeout_ms" }, { "--key", "security/key" },
+        { "--server-key", "security/server_key" }, { NULL, NULL }
     };
     int rest = argc;
     daiban_error_t err;

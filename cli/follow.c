@@ -29,7 +29,8 @@ follow_new (cli_t *cli, const history_query_t *query, daiban_error_t *err)
     self->query.limit = -1;
     if (self->query.from < 1)
         self->query.from = 1;
-    self->stream = stream_new (cli_stream (cli), query->prefix? query->prefix: "", err);
+    self->stream = stream_new (cli_stream (cli), cli_keys (cli), query->prefix? query->prefix: "",
+                               err);
     if (!self->stream)
         follow_destroy (&self);
     return self;

@@ -12,7 +12,7 @@ struct _stream_t {
 };
 
 stream_t *
-stream_new (const char *endpoint, const char *prefix, daiban_error_t *err)
+stream_new (const char *endpoint, client_keys_t *keys, const char *prefix, daiban_error_t *err)
 {
     assert (endpoint && prefix);
     stream_t *self = (stream_t *) calloc (1, sizeof (stream_t));
@@ -27,6 +27,7 @@ stream_new (const char *endpoint, const char *prefix, daiban_error_t *err)
         return NULL;
     }
     zsock_set_linger (self->subscriber, 0);
+    client_keys_apply (keys, self->subscriber);
     //  Subscribe before connecting, so the subscription goes out with
     //  the connection handshake.
     zsock_set_subscribe (self->subscriber, prefix);

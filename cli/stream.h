@@ -7,13 +7,15 @@
 #define DAIBAN_STREAM_H
 
 #include <jansson.h>
+#include "client_keys.h"
 #include "daiban_error.h"
 
 typedef struct _stream_t stream_t;
 
 //  Connects to endpoint and subscribes to prefix. NULL with
 //  DAIBAN_BAD_REQUEST for an invalid endpoint.
-stream_t *stream_new (const char *endpoint, const char *prefix, daiban_error_t *err);
+stream_t *stream_new (const char *endpoint, client_keys_t *keys, const char *prefix,
+                      daiban_error_t *err);
 void stream_destroy (stream_t **self_p);
 
 //  Waits at most timeout_ms for the next event and returns it decoded

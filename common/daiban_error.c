@@ -56,6 +56,7 @@ daiban_error_code_name (daiban_code_t code)
         case DAIBAN_NOT_FOUND:    return "not_found";
         case DAIBAN_TOO_LARGE:    return "too_large";
         case DAIBAN_UNAUTHORIZED: return "unauthorized";
+        case DAIBAN_FORBIDDEN:    return "forbidden";
         case DAIBAN_UNAVAILABLE:  return "unavailable";
         case DAIBAN_RETRY:        return "unavailable";
         case DAIBAN_INTERNAL:     return "internal";

@@ -13,6 +13,7 @@ typedef enum {
     DAIBAN_NOT_FOUND,
     DAIBAN_TOO_LARGE,
     DAIBAN_UNAUTHORIZED,
+    DAIBAN_FORBIDDEN,           //  authenticated, but its role may not do this
     DAIBAN_UNAVAILABLE,
     DAIBAN_INTERNAL,            //  a bug or an environment failure
     DAIBAN_RETRY                //  internal: storage map full, grow and run again

@@ -117,7 +117,7 @@ void
 envelope_pack_committed (const envelope_t *self, uint64_t seq, int64_t ts, uint64_t cause,
                          msgpack_packer *packer)
 {
-    msgpack_pack_map (packer, 7 + (self->has_at? 1: 0) + (cause? 1: 0));
+    msgpack_pack_map (packer, 8 + (self->has_at? 1: 0) + (cause? 1: 0));
     wire_pack_key (packer, "id");
     wire_pack_strn (packer, self->id, self->id_size);
     wire_pack_key (packer, "type");
@@ -126,6 +126,11 @@ envelope_pack_committed (const envelope_t *self, uint64_t seq, int64_t ts, uint6
     wire_pack_str (packer, self->case_id);
     wire_pack_key (packer, "source");
     wire_pack_strn (packer, self->source, self->source_size);
+    wire_pack_key (packer, "by");
+    if (self->by)
+        wire_pack_strn (packer, self->by, self->by_size);
+    else
+        wire_pack_strn (packer, self->source, self->source_size);
     if (self->has_at) {
         wire_pack_key (packer, "at");
         msgpack_pack_int64 (packer, self->at);

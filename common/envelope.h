@@ -23,6 +23,8 @@ typedef struct {
     bool has_at;
     int64_t at;
     const msgpack_object *body;
+    const char *by;                 //  who posted it (the principal); NULL: the source
+    size_t by_size;
 } envelope_t;
 
 typedef enum {
@@ -41,7 +43,8 @@ daiban_code_t envelope_parse (envelope_t *self, const msgpack_object *event,
 bool envelope_case_id_valid (const char *text, size_t size);
 
 //  Packs the event as stored and published: id, type, case, source,
-//  at (when given), body, seq, ts, and cause (when not 0).
+//  by (the source when not set), at (when given), body, seq, ts, and
+//  cause (when not 0).
 void envelope_pack_committed (const envelope_t *self, uint64_t seq, int64_t ts,
                               uint64_t cause, msgpack_packer *packer);
 

@@ -6,8 +6,14 @@
 
 static const char *s_op_names [REQUEST_OP_COUNT] = {
     "post", "case", "cases", "history", "catalog", "stats", "clock", "deadletters", "retry",
-    "backup"
+    "backup", "whoami", "reload"
 };
+
+const char *
+request_op_name (request_op_t op)
+{
+    return op < REQUEST_OP_COUNT? s_op_names [op]: "unknown";
+}
 
 void
 request_init (request_t *self)

@@ -21,6 +21,8 @@ typedef enum {
     REQUEST_DEADLETTERS,        //  extension: dead letters of the worker roles
     REQUEST_RETRY,              //  extension: dispatch a dead letter again
     REQUEST_BACKUP,             //  extension: a hot copy of the store
+    REQUEST_WHOAMI,             //  extension: the principal the broker sees
+    REQUEST_RELOAD,             //  extension: read the allowed keys again
     REQUEST_OP_COUNT
 } request_op_t;
 
@@ -33,6 +35,9 @@ typedef struct {
 } request_t;
 
 void request_init (request_t *self);
+
+//  The wire name of an op ("post", "history", ...).
+const char *request_op_name (request_op_t op);
 void request_release (request_t *self);
 
 //  Decodes a request frame: size, msgpack, map, op, and for post the

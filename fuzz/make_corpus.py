@@ -30,6 +30,9 @@ OPS = {
     "deadletters": {"op": "deadletters", "role": "reminder"},
     "retry": {"op": "retry", "role": "reminder", "seq": 17},
     "backup": {"op": "backup", "name": "nightly-2026-11-26"},
+    "whoami": {"op": "whoami"},
+    "reload": {"op": "reload"},
+    "as-operator": {"op": "case", "case": CASE, "as": {"name": "代办员-李娜", "role": "operator"}},
 }
 
 POSTED = {

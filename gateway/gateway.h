@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include "calendar.h"
+#include "client_keys.h"
 #include "config.h"
 #include "metrics.h"
 #include "tokens.h"
@@ -31,6 +32,7 @@ typedef struct {
     int max_streams;            //  open event streams; 503 past it
     config_t *config;
     tokens_t *tokens;           //  NULL: no tokens, loopback only, everyone admin
+    client_keys_t *keys;        //  the gateway's CURVE keys (plaintext without)
     calendar_t *calendar;
     metrics_t *metrics;
     atomic_int streams;

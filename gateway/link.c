@@ -26,8 +26,8 @@ s_client (gateway_t *gateway, daiban_error_t *err)
     client_t *client = (client_t *) pthread_getspecific (s_key);
     if (client)
         return client;
-    client = client_new_immediate (gateway->ingress, gateway->broker_timeout_ms,
-                                   gateway->connect_ms, err);
+    client = client_new_immediate (gateway->ingress, gateway->keys,
+                                   gateway->broker_timeout_ms, gateway->connect_ms, err);
     if (client && pthread_setspecific (s_key, client) != 0)
         client_destroy (&client);
     return client;
@@ -41,9 +41,12 @@ link_call (gateway_t *gateway, json_t *request, const principal_t *as, json_t **
     client_t *client = s_client (gateway, err);
     if (!client)
         return LINK_FAILED;
-    if (gateway->tokens && as)
-        json_object_set_new (request, "as", json_pack ("{s:s, s:s}", "name", as->name,
-                                                       "role", as->role));
+    //  The gateway's own requests (health, metrics) are an operator's:
+    //  a gateway key may read nothing without `as`.
+    if (gateway->tokens)
+        json_object_set_new (request, "as", json_pack ("{s:s, s:s}", "name",
+                                                       as? as->name: "daiban-gateway",
+                                                       "role", as? as->role: "operator"));
     if (client_call (client, request, true, reply, err) == DAIBAN_OK)
         return LINK_REPLIED;
     if (err->code == DAIBAN_UNAVAILABLE)

@@ -17,7 +17,7 @@
 static const char *s_usage =
     "usage: daiban-gateway [-c FILE] [--listen ADDR:PORT] [--broker EP] [--stream EP]\n"
     "       [--tokens FILE] [--timeout MS] [--idle-timeout S] [--request-timeout S]\n"
-    "       [--max-connections N] [--max-streams N] [-v]\n";
+    "       [--max-connections N] [--max-streams N] [--key FILE --server-key FILE] [-v]\n";
 
 //  An integer setting at path in [min, max], or fallback.
 static daiban_code_t
@@ -83,6 +83,14 @@ s_open (gateway_t *gateway, daiban_error_t *err)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "--listen %s: without tokens "
                                  "(--tokens FILE) the gateway listens only on loopback",
                                  gateway->listen);
+    gateway->keys = client_keys_new (gateway->config, err);
+    if (!gateway->keys)
+        return err->code;
+    //  Its key lets the gateway act for anyone it names; without tokens
+    //  it would name everyone on loopback admin.
+    if (client_keys_curve (gateway->keys) && !gateway->tokens)
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST, "--key needs --tokens: with a "
+                                 "CURVE key the gateway acts for the holders of its tokens");
     gateway->calendar = calendar_new (gateway->config, err);
     gateway->metrics = metrics_new ();
     if (!gateway->calendar)
@@ -96,6 +104,7 @@ static void
 s_close (gateway_t *gateway)
 {
     tokens_destroy (&gateway->tokens);
+    client_keys_destroy (&gateway->keys);
     calendar_destroy (&gateway->calendar);
     metrics_destroy (&gateway->metrics);
     config_destroy (&gateway->config);
@@ -111,7 +120,8 @@ main (int argc, char **argv)
         { "--timeout", "gateway/timeout_ms" }, { "--idle-timeout", "gateway/idle_timeout_s" },
         { "--request-timeout", "gateway/request_timeout_s" },
         { "--max-connections", "gateway/max_connections" },
-        { "--max-streams", "gateway/max_streams" }, { NULL, NULL }
+        { "--max-streams", "gateway/max_streams" }, { "--key", "security/key" },
+        { "--server-key", "security/server_key" }, { NULL, NULL }
     };
     gateway_t gateway;
     memset (&gateway, 0, sizeof gateway);

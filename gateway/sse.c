@@ -131,6 +131,11 @@ s_cli (gateway_t *gateway, daiban_error_t *err)
     config_set (config, "broker/ingress", gateway->ingress);
     config_set (config, "broker/stream", gateway->stream);
     config_set (config, "cli/timeout_ms", timeout);
+    //  The flags of the gateway's own command line, which the file lacks.
+    const char *keys [] = { "security/key", "security/server_key", NULL };
+    for (int index = 0; keys [index]; index++)
+        if (config_get (gateway->config, keys [index]))
+            config_set (config, keys [index], config_get (gateway->config, keys [index]));
     return cli_new (config, err);
 }
 
@@ -168,6 +173,8 @@ s_new (request_t *request, int64_t from, daiban_error_t *err)
                               .case_id = *self->case_id? self->case_id: NULL,
                               .prefix = *self->prefix? self->prefix: NULL };
     self->cli = s_cli (self->gateway, err);
+    if (self->cli && request->gateway->tokens)
+        cli_act_as (self->cli, request->principal.name, request->principal.role);
     self->follow = self->cli? follow_new (self->cli, &query, err): NULL;
     if (self->follow && from == 0 && follow_start_at_end (self->follow) != CLI_EXIT_OK)
         follow_destroy (&self->follow);

@@ -3,6 +3,7 @@
 
 #include <czmq.h>
 #include <errno.h>
+#include "client_keys.h"
 #include "log.h"
 #include "wire.h"
 
@@ -25,6 +26,8 @@ struct _worker_t {
     int64_t backoff_ms;             //  the wait before the next reconnection
     worker_output_t *output;
     wire_buffer_t reply;
+    client_keys_t *keys;            //  CURVE keys (plaintext when none are configured)
+    bool refused;                   //  the broker refused our ready: stop
 };
 
 //  A new DEALER connected to the endpoint; no identity, so each
@@ -39,6 +42,7 @@ s_socket_new (worker_t *self, daiban_error_t *err)
     }
     zsock_set_linger (socket, 0);
     zsock_set_sndtimeo (socket, (int) self->heartbeat_ms);
+    client_keys_apply (self->keys, socket);
     if (zsock_connect (socket, "%s", self->endpoint) == -1) {
         daiban_error_set (err, DAIBAN_BAD_REQUEST, "cannot connect to %s: %s", self->endpoint,
                           zmq_strerror (errno));
@@ -174,6 +178,13 @@ s_receive (worker_t *self)
         if (wire_str_eq (op, "ping"))
             s_send_op (self, "pong");
         else
+        if (wire_str_eq (op, "refused")) {
+            char text [400] = "";
+            wire_str_copy (wire_map_get (&root, "message"), text, sizeof text);
+            log_error ("the broker refused this worker: %s", text);
+            self->refused = true;
+        }
+        else
         if (wire_str_eq (op, "disconnect")) {
             log_info ("the broker does not know this worker: reconnecting");
             reconnect = true;
@@ -213,7 +224,8 @@ worker_new (const worker_role_t *role, const worker_context_t *context, daiban_e
     wire_buffer_init (&self->reply);
     if (s_setting (context, "workers/heartbeat_ms", 1000, 10, &self->heartbeat_ms, err)
     ||  s_setting (context, "workers/liveness", 3, 1, &self->liveness, err)
-    ||  s_setting (context, "workers/credit", 1, 1, &self->credit, err))
+    ||  s_setting (context, "workers/credit", 1, 1, &self->credit, err)
+    ||  (context->config && !(self->keys = client_keys_new (context->config, err))))
         worker_destroy (&self);
     else
     if (!(self->output = worker_output_new ())) {
@@ -233,6 +245,7 @@ worker_destroy (worker_t **self_p)
         return;
     worker_t *self = *self_p;
     zsock_destroy (&self->socket);
+    client_keys_destroy (&self->keys);
     worker_output_destroy (&self->output);
     wire_buffer_release (&self->reply);
     free (self);
@@ -256,6 +269,8 @@ worker_run (worker_t *self)
             return -1;
         }
         bool reconnect = rc > 0 && (items [0].revents & ZMQ_POLLIN) && s_receive (self);
+        if (self->refused)
+            return -1;
         now = zclock_mono ();
         if (!reconnect && now >= self->heard_at + self->liveness * self->heartbeat_ms
         &&  !zsys_interrupted) {
@@ -285,14 +300,17 @@ worker_main (const worker_role_t *role, int argc, char **argv)
     static char ident [64];
     snprintf (ident, sizeof ident, "daiban-%s", role->name);
     log_set_ident (ident);
-    static const config_flag_t flags [] = { { "--broker", "broker/workers" }, { NULL, NULL } };
+    static const config_flag_t flags [] = {
+        { "--broker", "broker/workers" }, { "--key", "security/key" },
+        { "--server-key", "security/server_key" }, { NULL, NULL }
+    };
     daiban_error_t err = { DAIBAN_OK, "" };
     int rest;
     config_t *config = config_from_args (argc, argv, flags, &rest, &err);
     if (config && rest < argc)
         daiban_error_set (&err, DAIBAN_BAD_REQUEST, "unexpected argument %s", argv [rest]);
     if (!config || err.code) {
-        fprintf (stderr, "%s: %s\nusage: %s [--broker EP] [-c FILE] [-v]\n",
+        fprintf (stderr, "%s: %s\nusage: %s [--broker EP] [--key FILE --server-key FILE] [-c FILE] [-v]\n",
                  ident, err.message, ident);
         config_destroy (&config);
         return 2;

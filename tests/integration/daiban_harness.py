@@ -7,6 +7,7 @@ broker bug fails a test instead of hanging ctest."""
 
 import itertools
 import os
+import re
 import shutil
 import signal
 import socket
@@ -22,6 +23,10 @@ RECV_TIMEOUT = 5.0          # seconds; generous, a healthy broker answers in ms
 READY_TIMEOUT = 15.0        # seconds to print "daiban-broker ready"
 STOP_TIMEOUT = 15.0         # seconds to exit after SIGTERM
 READY_LINE = "daiban-broker ready"
+#   DAIBAN_TEST_CURVE=1: every Broker of a test runs with CURVE keys and every
+#   client of broker.client() / broker.subscriber() holds an admin key, so a
+#   whole test file runs again over encrypted, authenticated sockets.
+CURVE_MODE = os.environ.get("DAIBAN_TEST_CURVE") == "1"
 
 SOURCE_DIR = os.environ.get(
     "DAIBAN_SOURCE_DIR",
@@ -155,6 +160,66 @@ def post_request(ev, rid=None):
 
 
 # ---------------------------------------------------------------------------
+# CURVE keys (docs/security.md)
+
+_CERT_KEY = re.compile(r'^\s*(public|secret)-key\s*=\s*"([^"]{40})"', re.M)
+
+
+class Key:
+    """One certificate pair written by `daibanctl keygen`: its files and its
+    Z85 keys, and the socket options of a client holding it."""
+
+    def __init__(self, name, role, public_path, secret_path):
+        self.name, self.role = name, role
+        self.public_path, self.secret_path = public_path, secret_path
+        with open(secret_path, encoding="utf-8") as handle:
+            keys = dict(_CERT_KEY.findall(handle.read()))
+        self.public, self.secret = keys["public"].encode(), keys["secret"].encode()
+
+    def curve(self, server):
+        """(public, secret, server public) for Client and Subscriber."""
+        return (self.public, self.secret, server.public)
+
+    def cli_args(self, server):
+        """daibanctl's and the workers' flags for this key."""
+        return ["--key", self.secret_path, "--server-key", server.public_path]
+
+
+class KeyDirectory:
+    """The broker's key and its directory of admitted public keys, in tmp;
+    make() writes a pair with `daibanctl keygen` and admits it, remove()
+    takes a public key out of the directory (then reload the broker)."""
+
+    def __init__(self, tmp):
+        self.root = os.path.join(tmp, "keys")
+        self.public_dir = os.path.join(self.root, "public")
+        os.makedirs(self.public_dir, exist_ok=True)
+        self.broker = self.make("broker", "admin", admit=False)
+        self.admin = self.make("admin-tests", "admin")
+        #   One per worker role, admitted before the broker starts.
+        self.workers = {role: self.make(role, "worker")
+                        for role in ("intake", "transfer", "deadline", "reminder", "escalation")}
+
+    def make(self, name, role, admit=True):
+        out = os.path.join(self.root, "pairs", "%s-%d" % (role, next(_counter)))
+        result = subprocess.run([executable("daibanctl"), "keygen", name, "--role", role,
+                                 "--out", out], capture_output=True, text=True, timeout=30)
+        if result.returncode != 0:
+            raise AssertionError("keygen %s failed: %s" % (name, result.stderr))
+        public = os.path.join(out, name + ".key")
+        key = Key(name, role, public, public + "_secret")
+        if admit:
+            shutil.copy(public, os.path.join(self.public_dir, name + ".key"))
+        return key
+
+    def remove(self, key):
+        os.remove(os.path.join(self.public_dir, key.name + ".key"))
+
+    def broker_args(self):
+        return ["--secret-key", self.broker.secret_path, "--public-keys", self.public_dir]
+
+
+# ---------------------------------------------------------------------------
 # broker process
 
 def start_process(args, log_path, banner, ready_line, timeout, name, log_tail, kill,
@@ -200,8 +265,9 @@ class Broker:
     fills; start() returns once the ready line appeared."""
 
     def __init__(self, test_clock=None, config_text=None, extra_args=(), data_dir=None,
-                 verbose=False):
+                 verbose=False, curve=CURVE_MODE):
         self.tmp = tempfile.mkdtemp(prefix="daiban-it-")
+        self.keys = KeyDirectory(self.tmp) if curve else None
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
         self.ingress = free_endpoint()
         self.workers = free_endpoint()
@@ -229,6 +295,8 @@ class Broker:
             args += ["-c", self.config_path]
         if self.verbose:
             args.append("-v")
+        if self.keys:
+            args += self.keys.broker_args()
         return args + self.extra_args
 
     def start(self, timeout=READY_TIMEOUT):
@@ -324,11 +392,25 @@ class Broker:
         if not os.environ.get("DAIBAN_KEEP_TMP"):
             shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def client(self, socket_type=zmq.DEALER):
-        return Client(self.ingress, socket_type)
+    def curve(self, key=None):
+        """The CURVE options of a client holding key (the admin key by
+        default), or None without keys."""
+        if not self.keys:
+            return None
+        return (key or self.keys.admin).curve(self.keys.broker)
 
-    def subscriber(self, prefixes=("",)):
-        return Subscriber(self.stream, prefixes)
+    def client(self, socket_type=zmq.DEALER, key=None):
+        return Client(self.ingress, socket_type, curve=self.curve(key))
+
+    def subscriber(self, prefixes=("",), key=None):
+        return Subscriber(self.stream, prefixes, curve=self.curve(key))
+
+    def cli_args(self, key=None):
+        """daibanctl's endpoint and key flags for this broker."""
+        args = ["--ingress", self.ingress, "--stream", self.stream]
+        if self.keys:
+            args += (key or self.keys.admin).cli_args(self.keys.broker)
+        return args
 
 
 def run_broker_expecting_failure(args, timeout=READY_TIMEOUT):
@@ -342,16 +424,24 @@ def run_broker_expecting_failure(args, timeout=READY_TIMEOUT):
 # ---------------------------------------------------------------------------
 # clients
 
+def apply_curve(socket, curve):
+    """Makes socket a CURVE client: curve is (public, secret, server public)
+    Z85 keys, or None for plaintext."""
+    if curve:
+        socket.curve_publickey, socket.curve_secretkey, socket.curve_serverkey = curve
+
+
 class Client:
     """An ingress client: a DEALER (or REQ) socket. request() sends one
     request and waits for its reply; send()/recv() pipeline."""
 
-    def __init__(self, endpoint, socket_type=zmq.DEALER):
+    def __init__(self, endpoint, socket_type=zmq.DEALER, curve=None):
         self.context = zmq.Context.instance()
         self.socket = self.context.socket(socket_type)
         self.socket.setsockopt(zmq.LINGER, 0)
         self.socket.setsockopt(zmq.SNDTIMEO, int(RECV_TIMEOUT * 1000))
         self.socket_type = socket_type
+        apply_curve(self.socket, curve)
         self.socket.connect(endpoint)
 
     def close(self):
@@ -483,11 +573,12 @@ class Client:
 class Subscriber:
     """A SUB socket on the stream. recv() returns (topic, event)."""
 
-    def __init__(self, endpoint, prefixes=("",)):
+    def __init__(self, endpoint, prefixes=("",), curve=None):
         self.context = zmq.Context.instance()
         self.socket = self.context.socket(zmq.SUB)
         self.socket.setsockopt(zmq.LINGER, 0)
         self.socket.setsockopt(zmq.RCVHWM, 0)       # the test must not drop
+        apply_curve(self.socket, curve)
         for prefix in prefixes:
             self.socket.setsockopt(zmq.SUBSCRIBE, prefix.encode("utf-8"))
         self.socket.connect(endpoint)

@@ -14,7 +14,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from daiban_harness import Broker, new_case_id, new_event_id, sample_registration  # noqa: E402
-from gateway_harness import Gateway, make_token, temp_dir, token_file, wait_for  # noqa: E402
+from gateway_harness import (EventStream, Gateway, make_token,  # noqa: E402
+                             run_gateway_expecting_failure, temp_dir, token_file, wait_for)
 from test_daibanctl import FakeWorker, alert_answer  # noqa: E402
 
 PRINCIPALS = [("portal", "system"), ("operator-wang", "operator"),
@@ -156,6 +157,61 @@ class GatewayAuthTest(unittest.TestCase):
         else:
             self.assertEqual(whoami["error"]["code"], "bad_request")
             self.assertNotIn("by", registered)
+
+
+class GatewayCurveTest(unittest.TestCase):
+    """A CURVE broker: the gateway holds a key of role gateway, acts for
+    each token's holder with `as`, and the broker records who posted."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Broker(curve=True)
+        keys = cls.broker.keys
+        cls.key = keys.make("daiban-gateway", "gateway")
+        cls.broker.start()
+        cls.tokens_path, cls.tokens = token_file(temp_dir(), [("portal", "system"),
+                                                              ("operator-wang", "operator")])
+        cls.gateway = Gateway(cls.broker, tokens=cls.tokens_path,
+                              extra_args=cls.key.cli_args(keys.broker)).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gateway.stop()
+        cls.broker.stop()
+        cls.broker.cleanup()
+
+    def test_acts_for_each_token(self):
+        ev = sample_registration(new_case_id("GW-CURVE"), source="portal")
+        stream = EventStream(self.gateway, "/v1/stream?from=1",
+                             token=self.tokens["operator-wang"])
+        status, reply, _ = self.gateway.post("/v1/events", ev, token=self.tokens["portal"])
+        self.assertEqual(status, 201, reply)
+        log = {"type": "worklog.added", "case": ev["case"], "id": new_event_id(),
+               "source": "window-3", "body": {"agent": "李明", "note": "代为登记"}}
+        status, second, _ = self.gateway.post("/v1/events", log,
+                                              token=self.tokens["operator-wang"])
+        self.assertEqual(status, 201, second)
+        with self.broker.client() as client:
+            events = client.history(case=ev["case"])["events"]
+        self.assertEqual([(e["source"], e["by"]) for e in events],
+                         [("portal", "portal"), ("window-3", "operator-wang")])
+        # The stream is read for the operator, through the gateway's key.
+        got = [stream.next()[1] for _ in events]
+        self.assertEqual([e["seq"] for e in got], [e["seq"] for e in events])
+        stream.close()
+        status, case, _ = self.gateway.get("/v1/cases/" + ev["case"], token=self.tokens["portal"])
+        self.assertEqual((status, case["case"]), (200, ev["case"]))
+        # The gateway's own requests (health, metrics) go through too.
+        self.assertEqual(self.gateway.get("/healthz")[0], 200)
+        status, text, _ = self.gateway.get("/metrics")
+        self.assertIn("daiban_broker_up 1", text)
+
+    def test_key_needs_tokens(self):
+        code, err = run_gateway_expecting_failure(
+            ["--broker", self.broker.ingress, "--listen", "127.0.0.1:0"]
+            + self.key.cli_args(self.broker.keys.broker))
+        self.assertEqual(code, 1)
+        self.assertIn("--key needs --tokens", err)
 
 
 if __name__ == "__main__":

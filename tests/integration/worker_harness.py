@@ -88,8 +88,9 @@ class Worker:
 
     _numbers = {}
 
-    def __init__(self, role, endpoint, config_path=None, verbose=False, tmp=None):
+    def __init__(self, role, endpoint, config_path=None, verbose=False, tmp=None, extra_args=()):
         self.role = role
+        self.extra_args = list(extra_args)
         self.endpoint = endpoint
         self.config_path = config_path
         self.verbose = verbose or bool(os.environ.get("DAIBAN_VERBOSE"))
@@ -106,7 +107,7 @@ class Worker:
             args += ["-c", self.config_path]
         if self.verbose:
             args.append("-v")
-        return args
+        return args + self.extra_args
 
     def start(self, timeout=WORKER_READY_TIMEOUT):
         assert not self.alive(), "already running"
@@ -176,13 +177,22 @@ class Fleet:
         self.workers = []
         self.config_path = write_config(broker.tmp, config_text) if config_text else None
 
-    def worker(self, role, start=True, config_path=None, endpoint=None):
+    def worker(self, role, start=True, config_path=None, endpoint=None, key=None):
+        """A real worker process; with a CURVE broker it holds key, by
+        default a worker key named after its role (made on first use)."""
+        extra = []
+        if self.broker.keys:
+            key = key or self.worker_key(role)
+            extra = key.cli_args(self.broker.keys.broker)
         worker = Worker(role, endpoint or self.broker.workers,
-                        config_path or self.config_path, tmp=self.broker.tmp)
+                        config_path or self.config_path, tmp=self.broker.tmp, extra_args=extra)
         self.workers.append(worker)
         if start:
             worker.start()
         return worker
+
+    def worker_key(self, role):
+        return self.broker.keys.workers[role]
 
     def stop_workers(self):
         """SIGTERM every running worker; each must exit 0."""

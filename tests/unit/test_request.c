@@ -772,10 +772,19 @@ test_envelope_pack_committed (void **state)
     assert_int_equal (envelope_parse (&envelope, event, ENVELOPE_POSTED, &err), DAIBAN_OK);
     json_t *committed = s_committed (&envelope, 1234, 1795000000123LL, 1230);
     s_assert_json_equal (committed,
-        "{'id':'w3-1','type':'item.approved','case':'AS-2026-0001','source':'窗口3','at':-1,"
-        "'body':{'item':'A','result':{'number':'建字第1号','kind':'license','electronic':true},"
-        "'extra':[1,{'b':null}],'n':-7},'seq':1234,'ts':1795000000123,'cause':1230}");
+        "{'id':'w3-1','type':'item.approved','case':'AS-2026-0001','source':'窗口3','by':'窗口3',"
+        "'at':-1,'body':{'item':'A','result':{'number':'建字第1号','kind':'license',"
+        "'electronic':true},'extra':[1,{'b':null}],'n':-7},'seq':1234,'ts':1795000000123,"
+        "'cause':1230}");
     json_decref (committed);
+    //  The principal that posted it, when the broker sets one, is `by`.
+    envelope.by = "dept-市自然资源局";
+    envelope.by_size = strlen (envelope.by);
+    committed = s_committed (&envelope, 1, 2, 0);
+    assert_string_equal (json_string_value (json_object_get (committed, "by")), "dept-市自然资源局");
+    assert_string_equal (json_string_value (json_object_get (committed, "source")), "窗口3");
+    json_decref (committed);
+    envelope.by = NULL;
 
     //  The committed form parses back to the same envelope.
     unit_value_t packed;
@@ -797,7 +806,7 @@ test_envelope_pack_committed (void **state)
     assert_int_equal (envelope_parse (&envelope, event, ENVELOPE_POSTED, &err), DAIBAN_OK);
     committed = s_committed (&envelope, 1, 0, 0);
     s_assert_json_equal (committed, "{'id':'e','type':'worklog.added','case':'C','source':'s',"
-                                    "'body':{},'seq':1,'ts':0}");
+                                    "'by':'s','body':{},'seq':1,'ts':0}");
     json_decref (committed);
     //  at 0 is a time (present); cause only when not 0.
     unit_value_release (&value);
@@ -806,7 +815,7 @@ test_envelope_pack_committed (void **state)
     assert_int_equal (envelope_parse (&envelope, event, ENVELOPE_POSTED, &err), DAIBAN_OK);
     committed = s_committed (&envelope, 18446744073709551615ULL >> 1, -5, 7);
     s_assert_json_equal (committed, "{'id':'e','type':'worklog.added','case':'C','source':'s',"
-                                    "'at':0,'body':{'x':1},'seq':9223372036854775807,'ts':-5,"
+                                    "'by':'s','at':0,'body':{'x':1},'seq':9223372036854775807,'ts':-5,"
                                     "'cause':7}");
     json_decref (committed);
     unit_value_release (&value);
@@ -820,7 +829,7 @@ test_envelope_pack_committed (void **state)
     envelope.source_size = strlen (envelope.source);
     committed = s_committed (&envelope, 42, 100, 41);
     s_assert_json_equal (committed, "{'id':'transfer-41','type':'case.closed','case':'C',"
-                                    "'source':'transfer','body':{},'seq':42,'ts':100,'cause':41}");
+                                    "'source':'transfer','by':'transfer','body':{},'seq':42,'ts':100,'cause':41}");
     json_decref (committed);
     //  Read back from the log, it is the same event.
     s_reparse (&envelope, 42, 100, 41, ENVELOPE_STORED, &packed, &reparsed);
