@@ -99,6 +99,10 @@ reply_call (request_t *self, json_t *request, json_t **reply)
         self->result = reply_error (self, 504, "timeout", "the broker did not answer within "
                                     "%d ms", self->gateway->broker_timeout_ms);
     else
+    if (!request)
+        self->result = reply_error (self, 400, "bad_request", "the request's text could not "
+                                    "be encoded (not UTF-8, or out of memory)");
+    else
         self->result = reply_error (self, 500, "internal", "%s",
                                     err.code? err.message: "out of memory");
     json_decref (*reply);

@@ -4,6 +4,7 @@
 #include <czmq.h>
 #include <string.h>
 #include "handlers.h"
+#include "wire.h"
 
 typedef struct {
     const char *method;
@@ -118,9 +119,41 @@ s_find (request_t *request, bool *known)
     return NULL;
 }
 
+//  The first query argument whose name or value is not UTF-8 (its name
+//  then goes into closure), as libmicrohttpd walks them.
+static enum MHD_Result
+s_check_arg (void *closure, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void) kind;
+    bool valid = wire_utf8_valid (key, strlen (key))
+              && (!value || wire_utf8_valid (value, strlen (value)));
+    if (!valid)
+        snprintf ((char *) closure, 64, "%s", wire_utf8_valid (key, strlen (key))? key: "?");
+    return valid? MHD_YES: MHD_NO;
+}
+
+//  Paths and arguments go into JSON and msgpack strings: UTF-8 only.
+static bool
+s_utf8 (request_t *request, enum MHD_Result *result)
+{
+    char bad [64] = "";
+    if (!wire_utf8_valid (request->path, strlen (request->path))) {
+        *result = reply_error (request, 400, "bad_request", "the path is not UTF-8");
+        return false;
+    }
+    MHD_get_connection_values (request->connection, MHD_GET_ARGUMENT_KIND, s_check_arg, bad);
+    if (*bad)
+        *result = reply_error (request, 400, "bad_request", "query argument %s: not UTF-8",
+                               bad);
+    return *bad == 0;
+}
+
 enum MHD_Result
 routes_dispatch (request_t *request)
 {
+    enum MHD_Result result = MHD_NO;
+    if (!s_utf8 (request, &result))
+        return result;
     bool known = false;
     const s_route_t *route = s_find (request, &known);
     if (!route && known)
@@ -132,7 +165,6 @@ routes_dispatch (request_t *request)
     if (request->too_large)
         return reply_error (request, 413, "too_large", "the body is over %zu bytes",
                             request->limit);
-    enum MHD_Result result = MHD_NO;
     if (route->open) {
         //  What an open route asks the broker, it asks as the gateway itself.
         strcpy (request->principal.name, request->gateway->tokens? "daiban-gateway": "local");

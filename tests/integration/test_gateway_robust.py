@@ -74,6 +74,20 @@ class GatewayLimitsTest(unittest.TestCase):
         status, body, _ = self.gateway.post("/v1/events:batch", b"[" + b" " * (2 * MIB) + b"]")
         self.assertEqual((status, body), (200, {"results": []}))
 
+    def test_bad_bytes(self):
+        for garbage in (b"\x00\xff\xfe garbage\r\n\r\n", b"GET\r\n\r\n",
+                        b"GET /v1/cases HTTP/9.9\r\n\r\n", b"\r\n" * 1000,
+                        b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"):
+            answer = self.raw(garbage)
+            self.assertTrue(answer == b"" or answer.startswith(b"HTTP/1."), answer[:100])
+        for path, word in (("/v1/cases/%FF%FE", "path"), ("/v1/cases?county=%FF", "county"),
+                           ("/v1/events?types=%C3%28", "types")):
+            status, body, _ = self.gateway.get(path)
+            self.assertEqual((status, body["error"]["code"]), (400, "bad_request"), body)
+            self.assertIn(word, body["error"]["message"])
+        self.assertEqual(self.gateway.get("/healthz")[0], 200)
+        self.assertTrue(self.gateway.alive())
+
     def test_slow_loris(self):
         case_id = sample_registration(new_case_id("GW-SLOW"))
         status, _, _ = self.gateway.post("/v1/events", {k: v for k, v in case_id.items()})
