@@ -54,10 +54,22 @@ class GatewayLimitsTest(unittest.TestCase):
                 received += chunk
 
     def test_body_limits(self):
-        big = b'{"note":"' + b"x" * (MIB + 10) + b'"}'
-        status, body, _ = self.gateway.post("/v1/events", big)
+        # A declared length over 1 MiB is answered before the body is sent
+        # (the connection is then closed, so only the headers are sent here).
+        answer = self.raw(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+                          % (MIB + 1))
+        self.assertTrue(answer.startswith(b"HTTP/1.1 413"), answer[:200])
+        self.assertIn(b'"too_large"', answer)
+        self.assertIn(b"1048576", answer)
+        # A body of exactly 1 MiB is read, and goes to the broker, whose
+        # frame limit (1 MiB with the envelope) it passes: the broker's
+        # too_large, 413 too, with the broker's message.
+        exact = b'{"type":"worklog.added","case":"X","id":"big","body":{"note":"'
+        exact += b"x" * (MIB - len(exact) - 3) + b'"}}'
+        self.assertEqual(len(exact), MIB)
+        status, body, _ = self.gateway.post("/v1/events", exact)
         self.assertEqual((status, body["error"]["code"]), (413, "too_large"), body)
-        self.assertIn("1048576", body["error"]["message"])
+        self.assertNotIn("the body is over", body["error"]["message"])
         # Chunked, so no length is declared: counted as it arrives.
         head = (b"POST /v1/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
                 b"Connection: close\r\n\r\n")
