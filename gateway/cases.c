@@ -8,7 +8,7 @@
 #include <czmq.h>
 #include <string.h>
 #include "date.h"
-#include "policy.h"
+#include "rights.h"
 
 #define CASES_DEFAULT_LIMIT 100
 #define CASES_MAX_LIMIT 1000

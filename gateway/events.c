@@ -7,7 +7,7 @@
 #include <czmq.h>
 #include <string.h>
 #include "link.h"
-#include "policy.h"
+#include "rights.h"
 
 //  Why an event cannot be posted: its status, code and message.
 typedef struct {
@@ -68,7 +68,7 @@ s_event (request_t *request, json_t *input, s_refusal_t *refusal)
                                                 : json_string (request->principal.name));
     if (at)
         json_object_set (event, "at", at);
-    if (!policy_may_post (&request->principal, event, refusal->message,
+    if (!rights_may_post (&request->principal, event, refusal->message,
                           sizeof refusal->message)) {
         refusal->status = 403;
         refusal->code = "forbidden";
@@ -158,7 +158,7 @@ s_batch_one (request_t *request, json_t *input, bool *gone)
     else
     if (result == LINK_REPLIED) {
         json_t *error = json_object_get (reply, "error");
-        answer = json_pack ("{s:i, s:O}", "status", policy_http_status (json_string_value (
+        answer = json_pack ("{s:i, s:O}", "status", rights_http_status (json_string_value (
                             json_object_get (error, "code"))), "error", error);
     }
     else

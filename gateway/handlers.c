@@ -5,7 +5,7 @@
 #include <czmq.h>
 #include <errno.h>
 #include <stdlib.h>
-#include "policy.h"
+#include "rights.h"
 
 json_t *
 handlers_body_object (request_t *request)
@@ -51,7 +51,7 @@ bool
 handlers_may (request_t *request, const char *op)
 {
     char why [200];
-    if (policy_may_read (&request->principal, op, why, sizeof why))
+    if (rights_may_read (&request->principal, op, why, sizeof why))
         return true;
     request->result = reply_error (request, 403, "forbidden", "%s", why);
     return false;

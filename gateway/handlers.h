@@ -7,7 +7,7 @@
 #define DAIBAN_HANDLERS_H
 
 #include "alert_book.h"
-#include "request.h"
+#include "http_request.h"
 
 typedef enum MHD_Result (handler_fn_t) (request_t *request);
 
@@ -39,7 +39,7 @@ enum MHD_Result handlers_post (request_t *request, json_t *input);
 //  alerts.c: every alert of the log folded; NULL after answering an error.
 alert_book_t *handlers_alert_book (request_t *request);
 
-//  403 when the caller may not use op (policy_may_read); true otherwise.
+//  403 when the caller may not use op (rights_may_read); true otherwise.
 bool handlers_may (request_t *request, const char *op);
 
 #endif

@@ -34,7 +34,7 @@ s_client (gateway_t *gateway, daiban_error_t *err)
 }
 
 link_result_t
-link_call (gateway_t *gateway, json_t *request, const principal_t *as, json_t **reply,
+link_call (gateway_t *gateway, json_t *request, const tokens_principal_t *as, json_t **reply,
            daiban_error_t *err)
 {
     *reply = NULL;

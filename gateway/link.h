@@ -26,7 +26,7 @@ daiban_code_t link_init (daiban_error_t *err);
 //  Sends request (adding `as`: principal, when the gateway has tokens; for
 //  as NULL, the gateway's own requests, {daiban-gateway, operator})
 //  from the calling thread's socket; err says what went wrong otherwise.
-link_result_t link_call (gateway_t *gateway, json_t *request, const principal_t *as,
+link_result_t link_call (gateway_t *gateway, json_t *request, const tokens_principal_t *as,
                          json_t **reply, daiban_error_t *err);
 
 #endif

@@ -1,11 +1,11 @@
-/*  reply: the answers to a request, counted in the metrics (see request.h). */
-#include "request.h"
+/*  reply: the answers to a request, counted in the metrics (see http_request.h). */
+#include "http_request.h"
 
 #include <czmq.h>
 #include <stdarg.h>
 #include <string.h>
 #include "link.h"
-#include "policy.h"
+#include "rights.h"
 
 enum MHD_Result
 reply_response (request_t *self, int status, struct MHD_Response *response)
@@ -74,7 +74,7 @@ reply_broker_error (request_t *self, json_t *reply)
     const char *code = json_string_value (json_object_get (error, "code"));
     if (!code)
         return reply_error (self, 502, "internal", "the broker's reply holds no error code");
-    return reply_json (self, policy_http_status (code), json_pack ("{s:O}", "error", error));
+    return reply_json (self, rights_http_status (code), json_pack ("{s:O}", "error", error));
 }
 
 bool

@@ -4,6 +4,7 @@
 #include <czmq.h>
 #include <string.h>
 #include "handlers.h"
+#include "route_match.h"
 #include "wire.h"
 
 typedef struct {
@@ -34,41 +35,6 @@ static const s_route_t s_routes [] = {
     { "GET", "/", handle_board, true },
     { NULL, NULL, NULL, false }
 };
-
-//  "**": the capture spans segments (alert ids hold "/", which the
-//  server has unescaped from %2F by now), up to the rest of the pattern.
-static bool
-s_match_span (const char *rest, const char *path, char *capture, size_t size)
-{
-    size_t length = strlen (path), tail = strlen (rest);
-    if (length <= tail || strcmp (path + length - tail, rest) != 0 || length - tail >= size)
-        return false;
-    memcpy (capture, path, length - tail);
-    capture [length - tail] = 0;
-    return true;
-}
-
-bool
-routes_match (const char *pattern, const char *path, char *capture, size_t size)
-{
-    while (*pattern) {
-        if (pattern [0] == '*' && pattern [1] == '*')
-            return s_match_span (pattern + 2, path, capture, size);
-        if (*pattern == '*') {
-            size_t length = strcspn (path, "/");
-            if (length == 0 || length >= size)
-                return false;
-            memcpy (capture, path, length);
-            capture [length] = 0;
-            path += length;
-            pattern++;
-        }
-        else
-        if (*pattern++ != *path++)
-            return false;
-    }
-    return *path == 0;
-}
 
 //  The bearer token: the Authorization header, or access_token in the
 //  query (a browser's EventSource cannot send headers).
@@ -106,7 +72,7 @@ s_find (request_t *request, bool *known)
     *known = false;
     for (const s_route_t *route = s_routes; route->method; route++) {
         char capture [sizeof request->param] = "";
-        if (!routes_match (route->pattern, request->path, capture, sizeof capture))
+        if (!route_match (route->pattern, request->path, capture, sizeof capture))
             continue;
         if (!streq (route->method, request->method)) {
             *known = true;

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "log.h"
-#include "request.h"
+#include "http_request.h"
 #include "routes.h"
 
 struct _server_t {

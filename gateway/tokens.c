@@ -15,7 +15,7 @@
 #define TOKENS_PREFIX "dbt_"
 
 typedef struct {
-    principal_t principal;
+    tokens_principal_t principal;
     unsigned char hash [TOKENS_HASH_BYTES];
 } s_entry_t;
 
@@ -138,7 +138,7 @@ tokens_count (tokens_t *self)
 }
 
 bool
-tokens_find (tokens_t *self, const char *token, principal_t *principal)
+tokens_find (tokens_t *self, const char *token, tokens_principal_t *principal)
 {
     if (!token || strncmp (token, TOKENS_PREFIX, strlen (TOKENS_PREFIX)) != 0)
         return false;

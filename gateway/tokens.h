@@ -20,7 +20,7 @@
 typedef struct {
     char name [TOKENS_NAME_MAX + 1];
     char role [16];
-} principal_t;
+} tokens_principal_t;
 
 typedef struct _tokens_t tokens_t;
 
@@ -32,7 +32,7 @@ void tokens_destroy (tokens_t **self_p);
 size_t tokens_count (tokens_t *self);
 
 //  Fills *principal with the holder of token; false when no entry has it.
-bool tokens_find (tokens_t *self, const char *token, principal_t *principal);
+bool tokens_find (tokens_t *self, const char *token, tokens_principal_t *principal);
 
 //  True for the roles a token may have: system, department, operator,
 //  supervisor, admin (the principals of the security contract).

@@ -1,5 +1,5 @@
-/*  request: one HTTP request's state while it arrives (see request.h). */
-#include "request.h"
+/*  http_request: one HTTP request's state while it arrives (see http_request.h). */
+#include "http_request.h"
 
 #include <czmq.h>
 #include <string.h>

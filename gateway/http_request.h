@@ -1,11 +1,11 @@
-/*  request: one HTTP request as the routes see it (method, path, the
+/*  http_request: one HTTP request as the routes see it (method, path, the
     path's {id}, query arguments, the body, the caller's principal) and
     the ways to answer it. Every answer is JSON except the board's
     files, the metrics and the event stream; errors are
     {"error":{"code":C,"message":M}} with M naming what is wrong. Each
     answer is counted in the metrics by route and status. */
-#ifndef DAIBAN_REQUEST_H
-#define DAIBAN_REQUEST_H
+#ifndef DAIBAN_HTTP_REQUEST_H
+#define DAIBAN_HTTP_REQUEST_H
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -25,7 +25,7 @@ typedef struct {
     bool too_large;
     const char *route;          //  the route's pattern, for the metrics
     char param [256];           //  the path's {id}
-    principal_t principal;
+    tokens_principal_t principal;
     int64_t started;            //  zclock_usecs at the first byte
     enum MHD_Result result;     //  of the answer queued by reply_call's failure
     bool answered;              //  a response is queued

@@ -1,5 +1,5 @@
-/*  policy: the roles' rights and the status of each error (see policy.h). */
-#include "policy.h"
+/*  rights: the roles' rights and the status of each error (see rights.h). */
+#include "rights.h"
 
 #include <czmq.h>
 #include <stdio.h>
@@ -24,13 +24,13 @@ s_listed (const char *name, const char **list)
 }
 
 static bool
-s_is (const principal_t *principal, const char *role)
+s_is (const tokens_principal_t *principal, const char *role)
 {
     return streq (principal->role, role);
 }
 
 bool
-policy_may_read (const principal_t *principal, const char *op, char *why, size_t size)
+rights_may_read (const tokens_principal_t *principal, const char *op, char *why, size_t size)
 {
     bool allowed = s_is (principal, "admin")
                 || ((s_is (principal, "operator") || s_is (principal, "supervisor"))
@@ -42,7 +42,7 @@ policy_may_read (const principal_t *principal, const char *op, char *why, size_t
 }
 
 static bool
-s_own_source (const principal_t *principal, const char *source, char *why, size_t size)
+s_own_source (const tokens_principal_t *principal, const char *source, char *why, size_t size)
 {
     if (source && streq (source, principal->name))
         return true;
@@ -52,7 +52,7 @@ s_own_source (const principal_t *principal, const char *source, char *why, size_
 }
 
 bool
-policy_may_post (const principal_t *principal, json_t *event, char *why, size_t size)
+rights_may_post (const tokens_principal_t *principal, json_t *event, char *why, size_t size)
 {
     const char *type = json_string_value (json_object_get (event, "type"));
     const char *source = json_string_value (json_object_get (event, "source"));
@@ -77,7 +77,7 @@ policy_may_post (const principal_t *principal, json_t *event, char *why, size_t 
 }
 
 int
-policy_http_status (const char *code)
+rights_http_status (const char *code)
 {
     static const struct { const char *code; int status; } table [] = {
         { "bad_request", 400 }, { "unknown_type", 400 }, { "invalid_body", 400 },
