@@ -63,8 +63,11 @@ handle_metrics (request_t *request)
     if (stats) {
         derived = json_pack ("{s:I}", "overdue_items", s_overdue_items (request));
         alert_book_t *book = handlers_alert_book (request);
-        if (!book)
+        if (!book) {
+            json_decref (stats);
+            json_decref (derived);
             return request->result;
+        }
         json_object_set_new (derived, "open_alerts", json_integer (s_open_alerts (book)));
         alert_book_destroy (&book);
     }

@@ -25,6 +25,7 @@ const ITEM_STATUS = { waiting: "待放行", submitted: "已报送", transferred:
 const ROLE_NAMES = { system: "对接系统", department: "审批部门", operator: "代办员/窗口",
   supervisor: "专班督办", admin: "管理员" };
 const DAY_MS = 86400000;
+const REMINDER_WINDOW = 20000;          //  events of the log searched for reminders
 
 const board = { token: sessionStorage.getItem("daiban-token") || "", me: null, view: "overview",
   caseId: null, source: null, timer: null };
@@ -214,8 +215,12 @@ async function loadAlerts() {
   const { alerts } = await api("/v1/alerts");
   $("alert-list").tBodies[0].replaceChildren(...alerts.map((a) => alertRow(a, mayAck)));
   $("alerts-empty").hidden = alerts.length > 0;
-  const { events } = await api("/v1/events?types=reminder.sent&limit=1000");
-  $("reminders").replaceChildren(...events.reverse().map((e) => el("li", {},
+  //  The reminders of the newest part of the log (healthz says how long
+  //  it is), newest first.
+  const health = await (await fetch("/healthz")).json();
+  const from = Math.max(1, (health.last_seq || 0) - REMINDER_WINDOW);
+  const { events } = await api("/v1/events?types=reminder.sent&limit=1000&from=" + from);
+  $("reminders").replaceChildren(...events.reverse().slice(0, 100).map((e) => el("li", {},
     el("span", { class: "muted" }, cst(e.ts) + " "), e.case + " · 事项 " + e.body.item
     + " · 提醒 " + e.body.to + (e.body.contact ? "（" + e.body.contact + "）" : "")
     + " · 第 " + e.body.count + " 次")));
@@ -276,7 +281,8 @@ async function loadDetail(caseId) {
   $("gantt").replaceChildren(...items.map((item) => ganttRow(item, start, span, now)));
   $("timeline").replaceChildren(...events.map((e) => el("li", { "data-seq": e.seq },
     el("span", { class: "time" }, cst(e.ts)), el("b", {}, TYPE_NAMES[e.type] || e.type),
-    " " + describe(e) + " ", el("span", { class: "muted" }, "（" + e.source + "）"))));
+    " " + describe(e) + " ", el("span", { class: "muted" }, "（" + e.source
+      + (e.by && e.by !== e.source ? "，经办 " + e.by : "") + "）"))));
 }
 
 /* Start. */
