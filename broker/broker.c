@@ -169,7 +169,7 @@ broker_new (config_t *config, daiban_error_t *err)
     ||  !(self->replies = replies_new ())
     ||  !(self->cases = case_cache_new (self->store))
     ||  !(self->dispatch = dispatch_new (self->store, zsock_resolve (self->workers), self->outbox,
-                                         config, err))) {
+                                         self->catalog, config, err))) {
         if (self->ingress && self->workers && self->stream && (!self->outbox || !self->cases || !self->replies))
             daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
         broker_destroy (&self);

@@ -191,8 +191,8 @@ s_read_settings (dispatch_t *self, config_t *config, daiban_error_t *err)
 }
 
 dispatch_t *
-dispatch_new (store_t *store, void *socket, outbox_t *outbox, config_t *config,
-              daiban_error_t *err)
+dispatch_new (store_t *store, void *socket, outbox_t *outbox, catalog_t *catalog,
+              config_t *config, daiban_error_t *err)
 {
     dispatch_t *self = (dispatch_t *) calloc (1, sizeof (dispatch_t));
     if (!self) {
@@ -202,6 +202,7 @@ dispatch_new (store_t *store, void *socket, outbox_t *outbox, config_t *config,
     self->store = store;
     self->socket = socket;
     self->outbox = outbox;
+    self->catalog = catalog;
     //  Lease ids start from the clock so that a done addressed to a
     //  lease of an earlier broker run never matches one of this run.
     self->next_lease = (uint64_t) zclock_time () * 1000;

@@ -20,9 +20,12 @@
 
 typedef struct _dispatch_t dispatch_t;
 
-//  Loads the known roles and their progress from the store.
-dispatch_t *dispatch_new (store_t *store, void *socket, outbox_t *outbox, config_t *config,
-                          daiban_error_t *err);
+typedef struct _catalog_t catalog_t;
+
+//  Loads the known roles and their progress from the store. The catalog
+//  (the agents' capacities) stays the caller's.
+dispatch_t *dispatch_new (store_t *store, void *socket, outbox_t *outbox, catalog_t *catalog,
+                          config_t *config, daiban_error_t *err);
 void dispatch_destroy (dispatch_t **self_p);
 
 typedef struct _guard_t guard_t;

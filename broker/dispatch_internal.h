@@ -23,7 +23,10 @@ typedef struct {
     bool settling;                  //  an outcome is waiting for the commit
 } lease_t;
 
-typedef enum { OUTCOME_DONE, OUTCOME_FAILED, OUTCOME_DEAD } outcome_t;
+//  OUTCOME_REDECIDE: the done gave a case to an agent at capacity; nothing
+//  of it was written, and the event goes to the role again at once (not a
+//  failed attempt: the worker decided on loads another worker changed).
+typedef enum { OUTCOME_DONE, OUTCOME_FAILED, OUTCOME_DEAD, OUTCOME_REDECIDE } outcome_t;
 
 typedef struct {
     lease_t *lease;
@@ -38,7 +41,7 @@ typedef struct {
 
 typedef struct {
     uint64_t dispatched, done, failed, expired, dead_lettered, emitted, emits_refused;
-    uint64_t timers_fired, workers_lost;
+    uint64_t timers_fired, workers_lost, redecided;
     int64_t lateness_max;
     int64_t lateness [LATENESS_SAMPLES];
     size_t lateness_count;
@@ -48,6 +51,7 @@ struct _dispatch_t {
     store_t *store;
     void *socket;
     outbox_t *outbox;
+    catalog_t *catalog;             //  the broker's: agents and their capacity
     case_cache_t *cases;            //  the case states of the settle transaction
     zhashx_t *roles;                //  name → role_t, owned
     zhashx_t *workers;              //  identity (hex) → worker_t, owned

@@ -36,7 +36,7 @@ s_lateness_p99 (const dispatch_counters_t *counters)
 uint32_t
 dispatch_stats_count (void)
 {
-    return 12;
+    return 13;
 }
 
 static void
@@ -70,6 +70,7 @@ dispatch_pack_stats (dispatch_t *self, msgpack_packer *packer)
     s_counter (packer, "emits_refused", counters->emits_refused);
     s_counter (packer, "timers_fired", counters->timers_fired);
     s_counter (packer, "workers_lost", counters->workers_lost);
+    s_counter (packer, "redecided", counters->redecided);
     MDB_txn *txn;
     daiban_error_t err;
     size_t pending = 0;

@@ -3,34 +3,78 @@
 
 #include "case_state.h"
 #include "log.h"
+#include "wire.h"
 #include "reducer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define streq(a, b) (strcmp ((a), (b)) == 0)
 
 //  Open cases per agent (meta "load/<agent>"), for the intake role's
 //  choice of agent: an accepted case counts until it is closed.
-static daiban_code_t
-s_agent_load_add (store_t *store, MDB_txn *txn, const char *agent, int64_t delta,
-                  daiban_error_t *err)
+static void
+s_agent_load_key (const char *agent, char *name, size_t size)
+{
+    snprintf (name, size, "load/%.150s", agent);
+}
+
+static int
+s_agent_load_get (store_t *store, MDB_txn *txn, const char *agent, int64_t *load)
 {
     char name [160];
-    snprintf (name, sizeof name, "load/%.150s", agent);
+    s_agent_load_key (agent, name, sizeof name);
     MDB_val key = { strlen (name), name }, value;
     unsigned char stored [8] = { 0 };
     int rc = mdb_get (txn, store_dbi (store, STORE_DB_META), &key, &value);
     if (rc == 0 && value.mv_size == 8)
         memcpy (stored, value.mv_data, 8);
-    int64_t load = (int64_t) store_key_to_u64 (stored) + delta;
+    *load = (int64_t) store_key_to_u64 (stored);
+    return rc;
+}
+
+static daiban_code_t
+s_agent_load_add (store_t *store, MDB_txn *txn, const char *agent, int64_t delta,
+                  daiban_error_t *err)
+{
+    int64_t load;
+    int rc = s_agent_load_get (store, txn, agent, &load);
+    char name [160];
+    s_agent_load_key (agent, name, sizeof name);
+    unsigned char stored [8];
+    load += delta;
     store_u64_to_key ((uint64_t) (load < 0? 0: load), stored);
-    value.mv_size = 8;
-    value.mv_data = stored;
+    MDB_val key = { strlen (name), name }, value = { 8, stored };
     if (rc == 0 || rc == MDB_NOTFOUND)
         rc = store_put (store, txn, STORE_DB_META, &key, &value, 0);
     return store_lmdb_error (rc, "agent load", err);
+}
+
+daiban_code_t
+ingest_check_capacity (case_cache_t *cache, catalog_t *catalog, const envelope_t *event,
+                       daiban_error_t *err)
+{
+    if (strcmp (event->type->name, "case.accepted") != 0)
+        return DAIBAN_OK;
+    char agent_id [160] = "";
+    wire_str_copy (wire_map_get (event->body, "agent"), agent_id, sizeof agent_id);
+    const catalog_agent_t *agent = catalog_agent (catalog, agent_id);
+    case_state_t *state = NULL;
+    daiban_code_t code = case_cache_get (cache, event->case_id, &state, err);
+    //  The chief takes what nobody else can; an acceptance the case already
+    //  counts (a repeat) adds nothing.
+    if (code || !agent || agent->kind == CATALOG_CHIEF
+    ||  (state && state->agent && streq (state->agent, agent_id) && state->status != CASE_CLOSED))
+        return code;
+    int64_t load;
+    int rc = s_agent_load_get (case_cache_store (cache), case_cache_txn (cache), agent_id, &load);
+    if (rc && rc != MDB_NOTFOUND)
+        return store_lmdb_error (rc, "agent load", err);
+    if (load < agent->capacity)
+        return DAIBAN_OK;
+    return daiban_error_set (err, DAIBAN_CONFLICT, "agent %s (%s) is at capacity: %lld open "
+                             "cases of %d", agent_id, agent->name, (long long) load,
+                             agent->capacity);
 }
 
 static daiban_code_t

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "access.h"
 #include "case_cache.h"
+#include "catalog.h"
 #include "pending.h"
 #include "store.h"
 
@@ -25,6 +26,14 @@ daiban_code_t ingest_event (case_cache_t *cache, const envelope_t *event,
                             const principal_t *principal, uint64_t seq,
                             int64_t ts, uint64_t cause, wire_buffer_t *committed,
                             uint64_t *seq_out, bool *duplicate, daiban_error_t *err);
+
+//  Within the cache's write transaction: conflict when event is a
+//  case.accepted that gives a case to an agent (not the chief) who already
+//  has as many open cases as the catalog's capacity allows. Two intake
+//  workers decide from loads that predate each other's acceptance; this
+//  check, on the load as committed in order, is what makes capacity hold.
+daiban_code_t ingest_check_capacity (case_cache_t *cache, catalog_t *catalog,
+                                     const envelope_t *event, daiban_error_t *err);
 
 //  Commits the posts among pending[0..count) with commit time ts. Each
 //  post's err, seq, duplicate and event are set. If the storage cannot

@@ -49,8 +49,11 @@ outbox_add (outbox_t *self, uint64_t seq, const char *type, const char *case_id,
     entry->size = size;
     entry->seq = seq;
     entry->after = after;
-    snprintf (entry->type, sizeof entry->type, "%s", type);
-    snprintf (entry->case_id, sizeof entry->case_id, "%s", case_id);
+    //  Per event, so no formatting: the type is static, the id is checked.
+    entry->type = type;
+    size_t length = strnlen (case_id, ENVELOPE_CASE_MAX);
+    memcpy (entry->case_id, case_id, length);
+    entry->case_id [length] = 0;
     self->count++;
     return true;
 }

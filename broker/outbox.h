@@ -12,7 +12,7 @@
 typedef struct {
     uint64_t seq;
     uint64_t after;             //  the commit that must be durable first
-    char type [48];
+    const char *type;           //  the event_type table's name: static
     char case_id [ENVELOPE_CASE_MAX + 1];
     void *data;
     size_t size;
@@ -23,7 +23,8 @@ typedef struct _outbox_t outbox_t;
 outbox_t *outbox_new (void);
 void outbox_destroy (outbox_t **self_p);
 
-//  Adds a copy of a committed event; false when out of memory.
+//  Adds a copy of a committed event; false when out of memory. type is
+//  an event_type name (static, kept as a pointer), case_id a valid case id.
 bool outbox_add (outbox_t *self, uint64_t seq, const char *type, const char *case_id,
                  const void *data, size_t size, uint64_t after);
 //  How many entries from the front have their commit durable.

@@ -137,6 +137,23 @@ s_check_done (const completion_t *completion, daiban_error_t *err)
     return DAIBAN_OK;
 }
 
+//  DAIBAN_CONFLICT (with the reason in completion->message) when the done
+//  accepts a case for an agent at capacity; storage errors as they are.
+static daiban_code_t
+s_check_capacity (dispatch_t *self, completion_t *completion, daiban_error_t *err)
+{
+    const msgpack_object *emit = wire_map_get (&completion->root, "emit");
+    daiban_code_t code = DAIBAN_OK;
+    for (uint32_t index = 0; !code && emit && index < emit->via.array.size; index++) {
+        envelope_t event;
+        envelope_parse (&event, &emit->via.array.ptr [index], ENVELOPE_EMITTED, err);
+        code = ingest_check_capacity (self->cases, self->catalog, &event, err);
+    }
+    if (code == DAIBAN_CONFLICT)
+        snprintf (completion->message, sizeof completion->message, "%.190s", err->message);
+    return code;
+}
+
 static daiban_code_t
 s_settle_done (dispatch_t *self, MDB_txn *txn, completion_t *completion, uint64_t *seq,
                int64_t now, daiban_error_t *err)
@@ -144,7 +161,11 @@ s_settle_done (dispatch_t *self, MDB_txn *txn, completion_t *completion, uint64_
     lease_t *lease = completion->lease;
     const msgpack_object *emit = wire_map_get (&completion->root, "emit");
     const msgpack_object *timers = wire_map_get (&completion->root, "timers");
-    daiban_code_t code = DAIBAN_OK;
+    daiban_code_t code = s_check_capacity (self, completion, err);
+    if (code == DAIBAN_CONFLICT) {
+        completion->outcome = OUTCOME_REDECIDE;
+        return DAIBAN_OK;
+    }
     for (uint32_t index = 0; !code && emit && index < emit->via.array.size; index++) {
         envelope_t event;
         envelope_parse (&event, &emit->via.array.ptr [index], ENVELOPE_EMITTED, err);
@@ -346,6 +367,14 @@ s_apply_outcome (dispatch_t *self, completion_t *completion, int64_t mono)
     job_t *job = lease->job;
     if (lease->worker)
         lease->worker->in_flight--;
+    if (completion->outcome == OUTCOME_REDECIDE) {
+        job->lease = 0;
+        job->not_before = mono;
+        self->counters.redecided++;
+        log_info ("role %s: event %llu goes again: %s", lease->role->name,
+                  (unsigned long long) job->seq, completion->message);
+    }
+    else
     if (completion->outcome == OUTCOME_FAILED) {
         job->attempts++;
         job->lease = 0;

@@ -227,6 +227,10 @@ format_event (FILE *out, json_t *event)
     char *summary = format_body_summary (json_object_get (event, "body"), FORMAT_SUMMARY_MAX);
     fputs (summary? summary: "", out);
     free (summary);
+    //  Who posted it, when the broker saw another principal than the source.
+    const char *by = s_text (event, "by", NULL);
+    if (by && strcmp (by, s_text (event, "source", "")) != 0)
+        fprintf (out, "  (by %s)", by);
     json_t *cause = json_object_get (event, "cause");
     if (json_is_integer (cause))
         fprintf (out, "  (cause #%lld)", (long long) json_integer_value (cause));

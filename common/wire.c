@@ -208,31 +208,64 @@ wire_str_dup (const msgpack_object *object)
     return strndup (object->via.str.ptr, object->via.str.size);
 }
 
+//  The second byte's range for each lead byte (Unicode 15, Table 3-7):
+//  this one check rules out overlong forms, surrogates and values past
+//  U+10FFFF, so no code point needs assembling.
+static bool
+s_utf8_second (uint8_t lead, uint8_t second)
+{
+    uint8_t low = 0x80, high = 0xbf;
+    if (lead == 0xe0)
+        low = 0xa0;
+    else
+    if (lead == 0xed)
+        high = 0x9f;
+    else
+    if (lead == 0xf0)
+        low = 0x90;
+    else
+    if (lead == 0xf4)
+        high = 0x8f;
+    return second >= low && second <= high;
+}
+
 bool
 wire_utf8_valid (const char *text, size_t size)
 {
+    //  Per event on every string of a body, so the common cases go first:
+    //  ASCII runs eight bytes at a time, and the 3-byte leads whose second
+    //  byte may be any continuation (all of CJK); the rest by ranges.
     const uint8_t *bytes = (const uint8_t *) text;
     size_t index = 0;
     while (index < size) {
-        uint8_t byte = bytes [index];
-        size_t follow;
-        uint32_t code;
-        if (byte < 0x80) { index++; continue; }
-        else if ((byte & 0xe0) == 0xc0) { follow = 1; code = byte & 0x1f; }
-        else if ((byte & 0xf0) == 0xe0) { follow = 2; code = byte & 0x0f; }
-        else if ((byte & 0xf8) == 0xf0) { follow = 3; code = byte & 0x07; }
-        else return false;
-        if (size - index <= follow)
+        uint8_t lead = bytes [index];
+        if (lead < 0x80) {
+            index++;
+            uint64_t word;
+            while (size - index >= 8) {
+                memcpy (&word, bytes + index, 8);
+                if (word & 0x8080808080808080ULL)
+                    break;
+                index += 8;
+            }
+            continue;
+        }
+        if (lead >= 0xe1 && lead <= 0xef && lead != 0xed) {
+            if (size - index < 3 || (bytes [index + 1] & 0xc0) != 0x80
+            ||  (bytes [index + 2] & 0xc0) != 0x80)
+                return false;
+            index += 3;
+            continue;
+        }
+        size_t follow = lead >= 0xc2 && lead <= 0xdf? 1
+                      : lead >= 0xe0 && lead <= 0xef? 2
+                      : lead >= 0xf0 && lead <= 0xf4? 3: 0;
+        if (follow == 0 || size - index <= follow
+        ||  !s_utf8_second (lead, bytes [index + 1]))
             return false;
-        for (size_t next = 1; next <= follow; next++) {
+        for (size_t next = 2; next <= follow; next++)
             if ((bytes [index + next] & 0xc0) != 0x80)
                 return false;
-            code = (code << 6) | (bytes [index + next] & 0x3f);
-        }
-        //  Overlong forms, surrogates and values past U+10FFFF are invalid.
-        static const uint32_t minimum [4] = { 0, 0x80, 0x800, 0x10000 };
-        if (code < minimum [follow] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-            return false;
         index += follow + 1;
     }
     return true;
@@ -272,7 +305,16 @@ s_buffer_write (void *data, const char *bytes, size_t size)
     wire_buffer_t *self = (wire_buffer_t *) data;
     if (self->failed)
         return -1;
-    if (msgpack_sbuffer_write (&self->buffer, bytes, size) != 0) {
+    //  Most writes are a type byte or a short number (msgpack-c writes
+    //  each separately): copied here, without a call to memcpy.
+    msgpack_sbuffer *buffer = &self->buffer;
+    if (size <= 8 && buffer->alloc - buffer->size >= size) {
+        for (size_t index = 0; index < size; index++)
+            buffer->data [buffer->size + index] = bytes [index];
+        buffer->size += size;
+        return 0;
+    }
+    if (msgpack_sbuffer_write (buffer, bytes, size) != 0) {
         self->failed = true;
         return -1;
     }

@@ -1,8 +1,8 @@
 /*  fuzz_request: the libFuzzer target for ingress requests (PROTOCOL.md,
     "Ingress: request and reply"). Each input is one request frame as a
-    client sends it. It is decoded; a post's body is checked and the event
-    applied to a case never registered and to a live case; every reply is
-    packed and read back. ASan, UBSan and LeakSanitizer turn any misstep
+    client sends it. It is decoded and judged for every role (access.h); a
+    post's body is checked and the event applied to a case never
+    registered and to a live case; every reply is packed and read back. ASan, UBSan and LeakSanitizer turn any misstep
     into a crash; the target aborts where a reply or a case state breaks
     the contract. See docs/fuzzing.md. */
 #include <stdbool.h>
@@ -13,6 +13,7 @@
 #include "case_state.h"
 #include "event_type.h"
 #include "reducer.h"
+#include "access.h"
 #include "request.h"
 #include "wire.h"
 
@@ -291,6 +292,21 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     return 0;
 }
 
+//  Every role judges the request (access.h), as the broker would for a
+//  connection of that role: "as", the op, the type and the source.
+static void
+s_fuzz_access (const request_t *request)
+{
+    for (int role = 0; role < ACCESS_ROLE_COUNT; role++) {
+        principal_t connection = { "window-3", 8, (access_role_t) role }, effective;
+        daiban_error_t err;
+        daiban_error_clear (&err);
+        if (access_resolve (&connection, request, &effective, &err) == DAIBAN_OK)
+            access_check_request (&effective, request, &err);
+        s_reply (request, err.code? &err: NULL);
+    }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -300,6 +316,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     daiban_error_clear (&err);
     outcome_t outcome = { -1, -1, -1, -1, -1, false };
     outcome.request = (int) request_decode (&request, data, size, &err);
+    if (outcome.request == DAIBAN_OK)
+        s_fuzz_access (&request);
     if (outcome.request == DAIBAN_OK && request.op == REQUEST_POST)
         s_fuzz_event (&request, &request.event, &outcome);
     else {

@@ -344,6 +344,11 @@ class PlaintextTest(unittest.TestCase):
                              ("local", "admin", False))
             seq = client.post_ok(sample_registration())
             self.assertEqual(client.history(seq, 1)["events"][0]["by"], "local")
+            listed = subprocess.run([executable("daibanctl")] + broker.cli_args()
+                                    + ["history", "--from", str(seq)],
+                                    capture_output=True, text=True, timeout=30)
+            self.assertIn("window-3", listed.stdout)
+            self.assertIn("(by local)", listed.stdout)
             self.assertEqual(error_code(client.request({"op": "reload"})), "bad_request")
 
     def test_curve_may_bind_any_address(self):

@@ -235,5 +235,95 @@ class SharedLoadTest(unittest.TestCase):
         self.fleet.stop_workers()
 
 
+#   A team whose capacity just fits the burst: four agents of 9 and one
+#   stand-by of 4 take 40 cases exactly, so that the last acceptances are
+#   made at full load, where two intakes deciding from the same counts
+#   would give one agent a case too many.
+CAPACITY = {"A1": 9, "A2": 9, "A3": 9, "A4": 9, "S1": 4}
+TEAM_CONFIG = TEST_CONFIG + """\
+    credit = 4
+agents
+    C0
+        name = 李明
+        kind = chief
+        capacity = 5
+""" + "".join("""\
+    %s
+        name = 代办员%s
+        kind = %s
+        capacity = %d
+""" % (agent, agent, "standby" if agent.startswith("S") else "agent", capacity)
+              for agent, capacity in CAPACITY.items())
+
+
+class CapacityTest(unittest.TestCase):
+    """Agents' capacity holds under parallel intake (the broker refuses an
+    acceptance for an agent at capacity and the event goes to intake again
+    with the loads as they are now)."""
+
+    COUNT = 40
+
+    def setUp(self):
+        self.broker = Broker(config_text=TEAM_CONFIG)
+        self.fleet = Fleet(self.broker, config_text=TEAM_CONFIG)
+        self.addCleanup(self.fleet.cleanup)
+        self.broker.start()
+        self.client = self.broker.client()
+        self.addCleanup(self.client.close)
+
+    def test_two_intakes_racing_never_exceed_capacity(self):
+        for _ in range(2):
+            self.fleet.worker("intake")
+        wait_until(lambda: self.client.stats()["roles"].get("intake", {}).get("workers") == 2,
+                   what="two intake workers known", diagnostics=self.fleet.diagnostics)
+        cases = [new_case_id() for _ in range(self.COUNT)]
+        replies = self.client.pipeline([{"op": "post", "event": complete_registration(case_id)}
+                                        for case_id in cases])
+        self.assertTrue(all(reply.get("ok") is True for reply in replies), replies)
+        wait_until(lambda: len(self.client.all_history(1, prefix="case.accepted")) >= self.COUNT,
+                   what="%d cases accepted" % self.COUNT, diagnostics=self.fleet.diagnostics)
+        wait_idle(self.client, self.fleet, roles=("intake",))
+        accepted = self.client.all_history(1, prefix="case.accepted")
+        self.assertEqual(sorted(ev["case"] for ev in accepted), sorted(cases))   # once each
+        load = {}
+        for ev in accepted:
+            load[ev["body"]["agent"]] = load.get(ev["body"]["agent"], 0) + 1
+        self.assertEqual(load, CAPACITY, "cases per agent against capacity %r" % CAPACITY)
+        stats = self.client.stats()
+        self.assertEqual(stats["failed"] + stats["dead_lettered"], 0)
+        self.fleet.stop_workers()
+
+    def test_an_acceptance_over_capacity_goes_to_intake_again(self):
+        from worker_harness import FakeWorker
+        intake = FakeWorker(self.broker.workers, role="intake")
+        self.addCleanup(intake.close)
+        cases = [new_case_id() for _ in range(CAPACITY["S1"] + 1)]
+        for case_id in cases:
+            self.client.post_ok(complete_registration(case_id))
+
+        def accept(case_id, agent):
+            item = {"code": "S1-01", "name": "企业投资项目备案", "department": "市发改委",
+                    "level": "city", "limit_days": 1, "after": []}
+            return {"type": "case.accepted", "case": case_id,
+                    "body": {"agent": agent, "items": [item], "expected_done": "2026-04-01"}}
+        #   S1 holds 4: the first four go to it, the fifth is refused.
+        for number, case_id in enumerate(cases):
+            dispatch = intake.recv_dispatch()
+            self.assertEqual(dispatch["event"]["case"], case_id)
+            self.assertEqual(dispatch["agents"].get("S1", 0), number)
+            intake.done(dispatch["lease"], emit=[accept(case_id, "S1")])
+        again = intake.recv_dispatch()
+        self.assertEqual((again["event"]["case"], again["event"]["seq"]),
+                         (cases[-1], dispatch["event"]["seq"]))
+        self.assertEqual(again["agents"].get("S1"), CAPACITY["S1"])
+        self.assertEqual(case_state(self.client, cases[-1])["status"], "registered")
+        intake.done(again["lease"], emit=[accept(cases[-1], "A1")])
+        wait_until(lambda: case_state(self.client, cases[-1])["agent"] == "A1",
+                   what="the case accepted for A1")
+        stats = self.client.stats()
+        self.assertEqual((stats["redecided"], stats["failed"]), (1, 0))
+        self.assertIn("S1 (代办员S1) is at capacity: 4 open cases of 4", self.broker.log_text())
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -490,6 +490,73 @@ test_utf8_valid (void **state)
     assert_false (wire_utf8_valid ("\xe4\xbb\xa3", 2));
 }
 
+//  The definition, decoded the slow way: each code point assembled and
+//  judged (overlong, surrogate, past U+10FFFF).
+static bool
+s_utf8_reference (const uint8_t *bytes, size_t size)
+{
+    static const uint32_t minimum [4] = { 0, 0x80, 0x800, 0x10000 };
+    for (size_t index = 0; index < size; ) {
+        uint8_t byte = bytes [index];
+        size_t follow;
+        uint32_t code;
+        if (byte < 0x80) { index++; continue; }
+        else if ((byte & 0xe0) == 0xc0) { follow = 1; code = byte & 0x1f; }
+        else if ((byte & 0xf0) == 0xe0) { follow = 2; code = byte & 0x0f; }
+        else if ((byte & 0xf8) == 0xf0) { follow = 3; code = byte & 0x07; }
+        else return false;
+        if (size - index <= follow)
+            return false;
+        for (size_t next = 1; next <= follow; next++) {
+            if ((bytes [index + next] & 0xc0) != 0x80)
+                return false;
+            code = (code << 6) | (bytes [index + next] & 0x3f);
+        }
+        if (code < minimum [follow] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+            return false;
+        index += follow + 1;
+    }
+    return true;
+}
+
+//  The validator agrees with the definition on every sequence of up to
+//  three bytes, on every four-byte sequence with a 4-byte lead, and
+//  behind ASCII runs of every length the word-at-a-time path takes.
+static void
+test_utf8_valid_exhaustive (void **state)
+{
+    (void) state;
+    uint8_t bytes [16];
+    for (uint32_t value = 0; value < (1u << 24); value++) {
+        bytes [0] = (uint8_t) (value >> 16);
+        bytes [1] = (uint8_t) (value >> 8);
+        bytes [2] = (uint8_t) value;
+        for (size_t size = 1; size <= 3; size++)
+            if (wire_utf8_valid ((const char *) bytes, size) != s_utf8_reference (bytes, size))
+                fail_msg ("disagree on %zu bytes %02x %02x %02x", size, bytes [0], bytes [1],
+                          bytes [2]);
+    }
+    for (uint32_t value = 0; value < (1u << 24); value++) {
+        bytes [0] = (uint8_t) (0xf0 + (value >> 21) % 8);
+        bytes [1] = (uint8_t) (value >> 14);
+        bytes [2] = (uint8_t) (value >> 7);
+        bytes [3] = (uint8_t) ((value << 1) | 0x80);
+        if (wire_utf8_valid ((const char *) bytes, 4) != s_utf8_reference (bytes, 4))
+            fail_msg ("disagree on %02x %02x %02x %02x", bytes [0], bytes [1], bytes [2], bytes [3]);
+    }
+    for (size_t ascii = 0; ascii < 12; ascii++) {
+        memset (bytes, 'a', sizeof bytes);
+        static const uint8_t tails [][3] = { { 0xe4, 0xbb, 0xa3 }, { 0xed, 0xa0, 0x80 },
+                                             { 0x80, 'a', 'a' }, { 0xe4, 0xbb, 'a' } };
+        for (size_t tail = 0; tail < 4; tail++) {
+            memcpy (bytes + ascii, tails [tail], 3);
+            for (size_t size = ascii; size <= ascii + 3; size++)
+                assert_int_equal (wire_utf8_valid ((const char *) bytes, size),
+                                  s_utf8_reference (bytes, size));
+        }
+    }
+}
+
 //  --- Packing ----------------------------------------------------------
 
 static void
@@ -565,6 +632,7 @@ main (void)
         cmocka_unit_test (test_map_get_and_predicates),
         cmocka_unit_test (test_str_copy_and_dup),
         cmocka_unit_test (test_utf8_valid),
+        cmocka_unit_test (test_utf8_valid_exhaustive),
         cmocka_unit_test (test_pack_helpers_round_trip),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
