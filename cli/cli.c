@@ -16,6 +16,7 @@ struct _cli_t {
     int timeout_ms;
     client_keys_t *keys;        //  CURVE keys (plaintext when none are configured)
     client_t *client;           //  opened by the first call
+    json_t *as;                 //  the principal every request acts for, or NULL
 };
 
 static daiban_code_t
@@ -69,6 +70,7 @@ cli_destroy (cli_t **self_p)
     cli_t *self = *self_p;
     client_destroy (&self->client);
     client_keys_destroy (&self->keys);
+    json_decref (self->as);
     config_destroy (&self->config);
     free (self);
     *self_p = NULL;
@@ -90,6 +92,13 @@ const char *
 cli_stream (cli_t *self)
 {
     return self->stream;
+}
+
+void
+cli_act_as (cli_t *self, const char *name, const char *role)
+{
+    json_decref (self->as);
+    self->as = json_pack ("{s:s, s:s}", "name", name, "role", role);
 }
 
 client_keys_t *
@@ -180,6 +189,8 @@ s_call (cli_t *self, json_t *request, bool add_rid, json_t **reply)
     int connected = s_connect (self);
     if (connected != CLI_EXIT_OK)
         return connected;
+    if (self->as && json_is_object (request))
+        json_object_set (request, "as", self->as);
     if (log_level >= LOG_LEVEL_DEBUG) {
         char *text = json_dumps (request, JSON_COMPACT | JSON_ENCODE_ANY);
         log_debug ("request to %s: %s", self->ingress, text? text: "?");

@@ -39,6 +39,10 @@ int cli_timeout (cli_t *self);
 //  The CURVE keys of --key and --server-key (plaintext without them).
 client_keys_t *cli_keys (cli_t *self);
 
+//  Every request from now on carries "as": {name, role} (the security
+//  contract: a gateway acting for the holder of a token).
+void cli_act_as (cli_t *self, const char *name, const char *role);
+
 //  Sends request to ingress (adding a "rid") and waits for the reply.
 //  Returns CLI_EXIT_OK with *reply (a new reference) when the broker
 //  answered "ok": true; otherwise prints the error and returns its exit

@@ -14,10 +14,12 @@ struct _client_t {
     char *endpoint;
     int timeout_ms;
     json_int_t next_rid;
+    bool unsent;                //  the last call's request found no connection
 };
 
-client_t *
-client_new (const char *endpoint, client_keys_t *keys, int timeout_ms, daiban_error_t *err)
+static client_t *
+s_new (const char *endpoint, client_keys_t *keys, int timeout_ms, int send_ms,
+       daiban_error_t *err)
 {
     assert (endpoint);
     client_t *self = (client_t *) calloc (1, sizeof (client_t));
@@ -37,7 +39,9 @@ client_new (const char *endpoint, client_keys_t *keys, int timeout_ms, daiban_er
     //  Linger 0: a request still queued for a broker that never came up
     //  must not keep the process alive at exit.
     zsock_set_linger (self->dealer, 0);
-    zsock_set_sndtimeo (self->dealer, timeout_ms);
+    zsock_set_sndtimeo (self->dealer, send_ms > 0? send_ms: timeout_ms);
+    if (send_ms > 0)
+        zsock_set_immediate (self->dealer, 1);
     client_keys_apply (keys, self->dealer);
     self->handshakes = client_keys_watch (self->dealer);
     if (zsock_connect (self->dealer, "%s", endpoint) != 0) {
@@ -52,6 +56,26 @@ client_new (const char *endpoint, client_keys_t *keys, int timeout_ms, daiban_er
         client_destroy (&self);
     }
     return self;
+}
+
+client_t *
+client_new (const char *endpoint, client_keys_t *keys, int timeout_ms, daiban_error_t *err)
+{
+    return s_new (endpoint, keys, timeout_ms, 0, err);
+}
+
+client_t *
+client_new_immediate (const char *endpoint, client_keys_t *keys, int timeout_ms, int send_ms,
+                      daiban_error_t *err)
+{
+    assert (send_ms > 0);
+    return s_new (endpoint, keys, timeout_ms, send_ms, err);
+}
+
+bool
+client_unsent (client_t *self)
+{
+    return self->unsent;
 }
 
 void
@@ -106,6 +130,7 @@ s_send (client_t *self, const void *body, size_t size, daiban_error_t *err)
     }
     int rc = zmsg_send (&message, self->dealer);
     zmsg_destroy (&message);
+    self->unsent = rc != 0;
     if (rc != 0)
         return s_no_reply (self, err);
     return DAIBAN_OK;

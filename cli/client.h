@@ -21,6 +21,18 @@ client_t *client_new (const char *endpoint, client_keys_t *keys, int timeout_ms,
                       daiban_error_t *err);
 void client_destroy (client_t **self_p);
 
+//  Like client_new, but a request is only queued for a broker that is
+//  connected (ZMQ_IMMEDIATE): with none, the send gives up after send_ms
+//  and client_unsent tells the caller so (the gateway answers 503 for a
+//  broker that is down, 504 for one that took the request and did not
+//  answer in time).
+client_t *client_new_immediate (const char *endpoint, client_keys_t *keys, int timeout_ms,
+                                int send_ms, daiban_error_t *err);
+
+//  True when the last call failed because its request found no
+//  connection to send on.
+bool client_unsent (client_t *self);
+
 const char *client_endpoint (client_t *self);
 int client_timeout (client_t *self);
 

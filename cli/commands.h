@@ -58,6 +58,9 @@ int cmd_stats (cli_t *cli, int argc, char **argv);
 int cmd_catalog (cli_t *cli, int argc, char **argv);
 int cmd_raw (cli_t *cli, int argc, char **argv);
 
+//  cmd_token.c: a bearer token of the HTTP gateway, offline.
+int cmd_token (cli_t *cli, int argc, char **argv);
+
 //  cmd_admin.c: reads a JSON text: from the argument, or from stdin when
 //  it is "-", or from a file (when from_file). Usage errors name what.
 json_t *commands_read_json (const char *text, bool from_file, const char *what,

@@ -25,7 +25,7 @@ static const s_command_t s_commands [] = {
     { "backup", cmd_backup }, { "attach", cmd_attach }, { "dossier", cmd_dossier },
     { "report", cmd_report }, { "due", cmd_due }, { "workdays", cmd_workdays },
     { "raw", cmd_raw }, { "selftest", cmd_selftest }, { "keygen", cmd_keygen },
-    { "whoami", cmd_whoami }, { "reload", cmd_reload },
+    { "whoami", cmd_whoami }, { "reload", cmd_reload }, { "token", cmd_token },
     { "help", s_help_command }, { NULL, NULL }
 };
 
@@ -109,6 +109,11 @@ static const char *s_help =
 "      Working days strictly after FROM up to and including TO (offline).\n"
 "  stats [--json]       the broker's counters\n"
 "  catalog [--json]     approval items, counties and departments\n"
+"  token NAME --role ROLE [--file FILE]\n"
+"      Create a bearer token of the HTTP gateway (docs/http.md) for NAME with\n"
+"      ROLE (system, department, operator, supervisor, admin); its hash goes\n"
+"      into FILE (default daiban-tokens.json; a new token for NAME replaces\n"
+"      the old one), the token is printed once. Offline.\n"
 "  raw JSON | raw -     send any request map (JSON, or stdin) and print the reply\n"
 "  selftest [-v]        run the client's own module tests (no broker needed)\n"
 "  help                 this text\n"

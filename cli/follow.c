@@ -141,19 +141,28 @@ s_on_stream (follow_t *self, json_t *event)
 }
 
 int
+follow_next (follow_t *self, history_fn_t *fn, void *closure, int timeout_ms)
+{
+    self->fn = fn;
+    self->closure = closure;
+    json_t *event = NULL;
+    daiban_error_t err;
+    if (stream_receive (self->stream, timeout_ms, &event, &err) != DAIBAN_OK)
+        return FOLLOW_INTERRUPTED;
+    if (!event)
+        log_debug ("watch: stream silent for %d ms: checking history from %lld",
+                   timeout_ms, (long long) self->query.from);
+    int code = event? s_on_stream (self, event): s_catch_up (self);
+    json_decref (event);
+    return code;
+}
+
+int
 follow_run (follow_t *self, history_fn_t *fn, void *closure)
 {
     int code = follow_catch_up (self, fn, closure);
-    while (code == CLI_EXIT_OK) {
-        json_t *event = NULL;
-        daiban_error_t err;
-        if (stream_receive (self->stream, FOLLOW_IDLE_MS, &event, &err) != DAIBAN_OK)
-            return CLI_EXIT_OK;     //  interrupted (Ctrl-C): a normal end of following
-        if (!event)
-            log_debug ("watch: stream silent for %d ms: checking history from %lld",
-                       FOLLOW_IDLE_MS, (long long) self->query.from);
-        code = event? s_on_stream (self, event): s_catch_up (self);
-        json_decref (event);
-    }
-    return code;
+    while (code == CLI_EXIT_OK)
+        code = follow_next (self, fn, closure, FOLLOW_IDLE_MS);
+    //  Interrupted (Ctrl-C): a normal end of following.
+    return code == FOLLOW_INTERRUPTED? CLI_EXIT_OK: code;
 }

@@ -24,6 +24,9 @@
 
 #define FOLLOW_IDLE_MS 1000
 
+//  follow_next's answer when the process was interrupted.
+#define FOLLOW_INTERRUPTED (-2)
+
 typedef struct _follow_t follow_t;
 
 //  Subscribes to the stream for query->prefix ("" when NULL). The
@@ -48,5 +51,12 @@ int follow_catch_up (follow_t *self, history_fn_t *fn, void *closure);
 //  an exit code) or the process is interrupted (Ctrl-C, SIGTERM: then
 //  CLI_EXIT_OK). Returns HISTORY_STOP when fn stopped.
 int follow_run (follow_t *self, history_fn_t *fn, void *closure);
+
+//  One turn of follow_run, for a caller with a loop of its own (the
+//  gateway's event streams): waits at most timeout_ms for the stream and
+//  hands fn what it brings, or, when it stayed silent, what history holds
+//  from the position. An exit code, HISTORY_STOP when fn stopped, or
+//  FOLLOW_INTERRUPTED. Call follow_catch_up first.
+int follow_next (follow_t *self, history_fn_t *fn, void *closure, int timeout_ms);
 
 #endif

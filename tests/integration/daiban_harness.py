@@ -43,12 +43,20 @@ def executable(name):
     return path
 
 
+_handed_out = set()
+
+
 def free_endpoint():
-    """A tcp endpoint on a port the kernel just handed out (bind to port 0)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return "tcp://127.0.0.1:%d" % port
+    """A tcp endpoint on a port the kernel just handed out (bind to port 0),
+    never one this process handed out before: the kernel may give a port
+    just closed again, and a broker's three endpoints must differ."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return "tcp://127.0.0.1:%d" % port
 
 
 # ---------------------------------------------------------------------------

@@ -11,7 +11,6 @@ tests/integration/test_worker_loop.py."""
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,10 +26,9 @@ BIN = os.environ.get("DAIBAN_BIN", os.path.join(os.path.dirname(HERE), "build-wo
 HEARTBEAT_MS = 200
 
 
-def free_endpoint():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return "tcp://127.0.0.1:%d" % probe.getsockname()[1]
+#   One place hands out ports, so that no two endpoints of a test collide.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daiban_harness import free_endpoint  # noqa: E402
 
 
 class FakeBroker:
