@@ -34,7 +34,7 @@
 #define TRANSPORT_MAX_FRAME (16LL * 1024 * 1024)
 #define INGRESS_HWM 100000
 #define SYNC_RETRY_MS 100           //  after a failed sync, while replies wait
-#define STREAM_REBIND_ATTEMPTS 50   //  20 ms apart, after a reload drops the stream
+#define STREAM_REBIND_MS 20         //  between tries to bind the stream again
 
 struct _broker_t {
     config_t *config;
@@ -59,6 +59,8 @@ struct _broker_t {
     bool checkpoint_failed;     //  logged once until one succeeds
     wire_buffer_t reply;
     broker_counters_t counters;
+    int64_t stream_retry_at;    //  monotonic ms: the next try to bind the stream again
+    int stream_failed;          //  tries that failed since the stream was dropped
     int64_t waiting_since_us;   //  the receipt of the oldest post not yet durable
     uint64_t waiting_posts;     //  posts committed, their replies not yet out
     uint64_t waiting_commit;    //  the commit that makes them durable
@@ -296,29 +298,39 @@ s_pack_post_reply (const pending_t *post, wire_buffer_t *reply)
         msgpack_pack_false (&reply->packer);
 }
 
-//  A subscriber's key cannot be refused on an open XPUB connection (it
-//  sends nothing to check), so when a reload removes a key the stream
-//  socket is made anew: every subscriber reconnects through ZAP, and the
-//  removed key is refused there. Subscribers fill the gap from history.
+//  Binds the stream again after a reload dropped it: once per call, never
+//  waiting (the old listener closes in libzmq's I/O thread, so its port
+//  may take a moment to be free); the loop calls again every
+//  STREAM_REBIND_MS until it binds, and logs the first failure only.
 static void
-s_reset_stream (broker_t *self)
+s_rebind_stream (broker_t *self)
 {
     daiban_error_t err;
     int64_t stream_hwm = 100000;
     config_get_int (self->config, "broker/stream_hwm", &stream_hwm, &err);
-    zsock_destroy (&self->stream);
-    //  The old listener closes in libzmq's I/O thread: its port may take a
-    //  moment to be free again.
-    for (int attempt = 0; attempt < STREAM_REBIND_ATTEMPTS && !self->stream; attempt++) {
-        if (attempt)
-            zclock_sleep (20);
-        self->stream = s_bind (self->guard, ACCESS_STREAM, ZMQ_XPUB, "stream",
-                               config_get (self->config, "broker/stream"), (int) stream_hwm, &err);
-    }
+    self->stream = s_bind (self->guard, ACCESS_STREAM, ZMQ_XPUB, "stream",
+                           config_get (self->config, "broker/stream"), (int) stream_hwm, &err);
+    self->stream_retry_at = zclock_mono () + STREAM_REBIND_MS;
     if (self->stream)
-        log_info ("stream connections dropped after a key was removed: subscribers reconnect");
+        log_info ("stream bound again: subscribers reconnect through the key check");
     else
-        log_error ("stream not rebound after a reload: %s (events stay in history)", err.message);
+    if (!self->stream_failed++)
+        log_error ("stream not bound again yet: %s (retried every %d ms; events stay in history)",
+                   err.message, STREAM_REBIND_MS);
+}
+
+//  A reload removed or changed keys. A subscriber's key cannot be refused
+//  on an open XPUB connection (it sends nothing to check), so the stream
+//  socket is made anew: every subscriber reconnects through ZAP, and a
+//  removed key is refused there (subscribers fill the gap from history).
+//  Workers whose key went are dropped at once, their leases going elsewhere.
+static void
+s_keys_revoked (broker_t *self)
+{
+    dispatch_revoke (self->dispatch, self->guard);
+    zsock_destroy (&self->stream);
+    self->stream_failed = 0;
+    s_rebind_stream (self);
 }
 
 //  Answers every request of the turn in arrival order, the reads from one
@@ -329,7 +341,8 @@ s_answer (broker_t *self, size_t count, int64_t now)
     query_context_t context = { self->store, NULL, self->catalog, self->dispatch, &self->counters,
                                 self->history_max_bytes, now, self->started,
                                 self->test_clock, &self->test_now, self->backup_dir,
-                                self->guard, { NULL, 0, ACCESS_ADMIN }, false, self->blobs };
+                                self->guard, { NULL, 0, ACCESS_ADMIN }, false, self->blobs,
+                                self->stream != NULL };
     daiban_error_t read_err;
     for (size_t index = 0; index < count; index++) {
         pending_t *pending = &self->pending [index];
@@ -363,7 +376,7 @@ s_answer (broker_t *self, size_t count, int64_t now)
     }
     store_read_end (self->store, &context.txn);
     if (context.keys_revoked)
-        s_reset_stream (self);
+        s_keys_revoked (self);
 }
 
 //  The turn's new posts join the outbox, in seq order, after the commit.
@@ -512,7 +525,7 @@ s_reload_on_signal (broker_t *self, int reload_fd)
         log_error ("SIGHUP: keys not reloaded: %s (the keys in force stay)", err.message);
     else
     if (revoked)
-        s_reset_stream (self);
+        s_keys_revoked (self);
 }
 
 int
@@ -530,6 +543,8 @@ broker_run (broker_t *self, int stop_fd, int reload_fd)
     //  Each turn: receive, commit, answer, publish, dispatch (STYLE.md).
     while (!stopping) {
         guard_end_turn (self->guard);
+        if (!self->stream && zclock_mono () >= self->stream_retry_at)
+            s_rebind_stream (self);
         //  Rebuilt each turn: a reload may have made the stream anew.
         zmq_pollitem_t items [] = {
             { zsock_resolve (self->ingress), 0, ZMQ_POLLIN, 0 },
@@ -546,6 +561,8 @@ broker_run (broker_t *self, int stop_fd, int reload_fd)
         long timeout = waiting? SYNC_RETRY_MS
                               : (long) dispatch_timeout (self->dispatch, s_now (self), zclock_mono ());
         timeout = s_min_timeout (timeout, s_checkpoint_wait (self, zclock_mono ()));
+        if (!self->stream)
+            timeout = s_min_timeout (timeout, STREAM_REBIND_MS);
         int ready = zmq_poll (items, count, timeout);
         if (ready < 0) {
             if (zmq_errno () == EINTR)

@@ -34,6 +34,10 @@ typedef struct _guard_t guard_t;
 //  The guard names each message's principal: a worker readies only as the
 //  role its key names, and a removed key's messages are dropped.
 void dispatch_receive (dispatch_t *self, guard_t *guard, int64_t mono);
+//  After a reload that removed or changed keys: drops every worker whose
+//  key is no longer admitted for its role; its leases fail at once and go
+//  to other workers, and it is told to disconnect.
+void dispatch_revoke (dispatch_t *self, guard_t *guard);
 //  Commits outcomes, dead letters and the timers due at now (broker
 //  clock); the new events go to the outbox. Returns false when the
 //  storage refused the transaction.

@@ -118,7 +118,8 @@ s_may_ready (dispatch_t *self, const unsigned char *identity, size_t size,
 
 static void
 s_on_ready (dispatch_t *self, const unsigned char *identity, size_t size, const char *key,
-            const principal_t *principal, const msgpack_object *message, int64_t mono)
+            const char *user_id, const principal_t *principal, const msgpack_object *message,
+            int64_t mono)
 {
     const msgpack_object *name = wire_map_get (message, "role");
     const msgpack_object *types = wire_map_get (message, "types");
@@ -136,6 +137,7 @@ s_on_ready (dispatch_t *self, const unsigned char *identity, size_t size, const 
     if (!role || (!worker && !(worker = (worker_t *) calloc (1, sizeof (worker_t)))))
         return;
     if (!worker->role) {
+        snprintf (worker->key, sizeof worker->key, "%s", user_id);
         memcpy (worker->identity, identity, size);
         worker->identity_size = size;
         worker->role = role;
@@ -185,8 +187,18 @@ s_on_outcome (dispatch_t *self, worker_t *worker, bool done, void *data, size_t 
 }
 
 //  One message from a worker: [identity, empty, msgpack map].
+//  A worker keeps its role only while its key may: admin, or a worker key
+//  named after the role (a reload may have changed either).
+static bool
+s_still_may (const worker_t *worker, const principal_t *principal)
+{
+    return principal->role == ACCESS_ADMIN
+        || (principal->role == ACCESS_WORKER && strlen (worker->role->name) == principal->name_size
+         && memcmp (worker->role->name, principal->name, principal->name_size) == 0);
+}
+
 static void
-s_on_message (dispatch_t *self, const unsigned char *identity, size_t size,
+s_on_message (dispatch_t *self, const unsigned char *identity, size_t size, const char *user_id,
               const principal_t *principal, void *data, size_t data_size, int64_t mono)
 {
     char key [2 * WORKER_IDENTITY_MAX + 1];
@@ -202,10 +214,13 @@ s_on_message (dispatch_t *self, const unsigned char *identity, size_t size,
     const msgpack_object *op = wire_map_get (&message, "op");
     worker_t *worker = (worker_t *) zhashx_lookup (self->workers, key);
     if (wire_str_eq (op, "ready"))
-        s_on_ready (self, identity, size, key, principal, &message, mono);
+        s_on_ready (self, identity, size, key, user_id, principal, &message, mono);
     else
     if (!worker)
         dispatch_send_op (self, identity, size, "disconnect");
+    else
+    if (!s_still_may (worker, principal))
+        log_debug ("worker %s: its key may no longer act as role %s", key, worker->role->name);
     else {
         worker->expiry = mono + self->heartbeat_ms * self->liveness;
         if (wire_str_eq (op, "ping"))
@@ -241,16 +256,35 @@ dispatch_receive (dispatch_t *self, guard_t *guard, int64_t mono)
         }
         principal_t principal;
         daiban_error_t err;
-        //  A removed key's messages are dropped: its heartbeats stop
-        //  counting, so it is presumed dead and its leases go elsewhere.
+        //  A removed key's messages are dropped (dispatch_revoke has dropped
+        //  its worker already).
         if (received == 3 && zmq_msg_size (&frames [1]) == 0 && zmq_msg_size (&frames [0]) <= WORKER_IDENTITY_MAX
         &&  guard_principal (guard, &frames [2], &principal, &err) == DAIBAN_OK)
-            s_on_message (self, zmq_msg_data (&frames [0]), zmq_msg_size (&frames [0]), &principal,
+            s_on_message (self, zmq_msg_data (&frames [0]), zmq_msg_size (&frames [0]),
+                          guard_key (guard, &frames [2]), &principal,
                           zmq_msg_data (&frames [2]), zmq_msg_size (&frames [2]), mono);
         for (int index = 0; index < 3; index++)
             zmq_msg_close (&frames [index]);
         if (received == 0)
             break;
+    }
+}
+
+void
+dispatch_revoke (dispatch_t *self, guard_t *guard)
+{
+    for (worker_t *worker = (worker_t *) zhashx_first (self->workers); worker;
+         worker = (worker_t *) zhashx_next (self->workers)) {
+        principal_t principal;
+        daiban_error_t err;
+        if (guard_key_principal (guard, worker->key, &principal, &err) == DAIBAN_OK
+        &&  s_still_may (worker, &principal))
+            continue;
+        log_warning ("worker %s of role %s: its key was removed or changed; dropped",
+                     (const char *) zhashx_cursor (self->workers), worker->role->name);
+        worker->expiry = 0;         //  dispatch_expire fails its leases next
+        worker->credit = 0;         //  and nothing more goes to it meanwhile
+        dispatch_send_op (self, worker->identity, worker->identity_size, "disconnect");
     }
 }
 

@@ -13,7 +13,7 @@ struct _guard_t {
     zcert_t *cert;                  //  the broker's; NULL in plaintext
     char *key_directory;
     keyring_t *keyring;
-    keyring_t *retired;             //  replaced this turn, freed at its end
+    zlistx_t *retired;              //  keyrings replaced this turn, freed at its end
     zap_t *zap;
     zsock_t *monitors [GUARD_MONITORS];     //  failed handshakes per socket
     uint64_t handshakes_failed;
@@ -38,6 +38,12 @@ s_load_cert (guard_t *self, const char *path, daiban_error_t *err)
     return DAIBAN_OK;
 }
 
+static void
+s_keyring_free (void **item)
+{
+    keyring_destroy ((keyring_t **) item);
+}
+
 guard_t *
 guard_new (config_t *config, daiban_error_t *err)
 {
@@ -49,6 +55,12 @@ guard_new (config_t *config, daiban_error_t *err)
     const char *secret = config_get (config, "security/secret_key");
     const char *directory = config_get (config, "security/public_keys");
     bool has_secret = secret && *secret, has_directory = directory && *directory;
+    if (!(self->retired = zlistx_new ())) {
+        daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
+        guard_destroy (&self);
+        return NULL;
+    }
+    zlistx_set_destructor (self->retired, s_keyring_free);
     if (has_secret != has_directory) {
         daiban_error_set (err, DAIBAN_BAD_REQUEST,
                           "security: secret_key and public_keys go together (docs/security.md)");
@@ -74,7 +86,7 @@ guard_destroy (guard_t **self_p)
         zsock_destroy (&self->monitors [index]);
     zap_destroy (&self->zap);
     keyring_destroy (&self->keyring);
-    keyring_destroy (&self->retired);
+    zlistx_destroy (&self->retired);
     zcert_destroy (&self->cert);
     free (self->key_directory);
     free (self);
@@ -172,11 +184,25 @@ guard_answer (guard_t *self, int64_t mono)
 daiban_code_t
 guard_principal (guard_t *self, zmq_msg_t *frame, principal_t *principal, daiban_error_t *err)
 {
+    return guard_key_principal (self, self->cert? zmq_msg_gets (frame, "User-Id"): NULL,
+                                principal, err);
+}
+
+const char *
+guard_key (guard_t *self, zmq_msg_t *frame)
+{
+    const char *key = self->cert? zmq_msg_gets (frame, "User-Id"): NULL;
+    return key? key: "";
+}
+
+daiban_code_t
+guard_key_principal (guard_t *self, const char *key, principal_t *principal, daiban_error_t *err)
+{
     if (!self->cert) {
         *principal = s_local;
         return DAIBAN_OK;
     }
-    const keyring_entry_t *entry = keyring_lookup (self->keyring, zmq_msg_gets (frame, "User-Id"));
+    const keyring_entry_t *entry = keyring_lookup (self->keyring, key);
     if (!entry)
         return daiban_error_set (err, DAIBAN_UNAUTHORIZED,
                                  "this key was removed from the broker's public keys");
@@ -194,14 +220,14 @@ guard_reload (guard_t *self, bool *revoked, daiban_error_t *err)
     keyring_t *keyring = keyring_new (self->key_directory, err);
     if (!keyring)
         return err->code;
+    //  Principals handed out this turn point into the keyring in force (a
+    //  SIGHUP may have replaced it before the turn's requests were read):
+    //  every replaced one lives to the turn's end.
+    if (!zlistx_add_end (self->retired, self->keyring)) {
+        keyring_destroy (&keyring);
+        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
+    }
     *revoked = !keyring_covers (keyring, self->keyring);
-    //  The turn's principals point into the keyring in force when the turn
-    //  began: that one is kept to the turn's end; a second reload's
-    //  predecessor was never handed out.
-    if (self->retired)
-        keyring_destroy (&self->keyring);
-    else
-        self->retired = self->keyring;
     self->keyring = keyring;
     log_info ("keys reloaded from %s: %zu admitted%s", self->key_directory, keyring_size (keyring),
               *revoked? ", some removed or changed": "");
@@ -211,7 +237,7 @@ guard_reload (guard_t *self, bool *revoked, daiban_error_t *err)
 void
 guard_end_turn (guard_t *self)
 {
-    keyring_destroy (&self->retired);
+    zlistx_purge (self->retired);
 }
 
 uint64_t

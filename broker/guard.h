@@ -39,6 +39,12 @@ void guard_answer (guard_t *self, int64_t mono);
 //  removed since the connection was admitted.
 daiban_code_t guard_principal (guard_t *self, zmq_msg_t *frame, principal_t *principal,
                                daiban_error_t *err);
+//  The key (Z85 public key) a frame came with; "" in plaintext.
+const char *guard_key (guard_t *self, zmq_msg_t *frame);
+//  The principal of a key as the keys in force say (local admin in
+//  plaintext); unauthorized when the key is no longer admitted.
+daiban_code_t guard_key_principal (guard_t *self, const char *key, principal_t *principal,
+                                   daiban_error_t *err);
 
 //  Reads the key directory again; *revoked when a key went or changed
 //  (the broker then drops the stream's connections). On an error the

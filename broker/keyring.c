@@ -4,6 +4,8 @@
 #include <czmq.h>
 #include <dirent.h>
 #include <string.h>
+#include <unistd.h>
+#include "client_keys.h"
 #include "log.h"
 
 struct _keyring_t {
@@ -33,6 +35,20 @@ s_skipped (const char *file)
 static keyring_entry_t *
 s_entry_load (const char *path, daiban_error_t *err)
 {
+    //  zcert_load reads PATH_secret first when there is one: its metadata,
+    //  not the public file's, would decide the role.
+    char secret [4200];
+    snprintf (secret, sizeof secret, "%s_secret", path);
+    if (!client_keys_path_fits (path)) {
+        daiban_error_set (err, DAIBAN_BAD_REQUEST, "%s: the path is over %d bytes", path,
+                          CLIENT_KEYS_PATH_MAX);
+        return NULL;
+    }
+    if (access (secret, F_OK) == 0) {
+        daiban_error_set (err, DAIBAN_BAD_REQUEST, "%s: a secret key in the directory of public "
+                          "keys (it belongs with its owner only): remove it", secret);
+        return NULL;
+    }
     zcert_t *cert = zcert_load (path);
     if (!cert) {
         daiban_error_set (err, DAIBAN_BAD_REQUEST, "%s: not a CURVE certificate (zcert)", path);

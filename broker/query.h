@@ -34,6 +34,7 @@ typedef struct {
     principal_t principal;          //  who the request in hand acts as
     bool keys_revoked;              //  set by a reload that removed a key
     blob_store_t *blobs;            //  attachments' content (blobs.h)
+    bool stream_bound;              //  false while a reload's rebind is retried
 } query_context_t;
 
 //  Answers one read request into reply (a full reply map, success or

@@ -37,6 +37,7 @@ typedef struct {
     int64_t expiry;             //  monotonic ms: presumed dead after this
     int64_t ping_at;            //  monotonic ms: next heartbeat to send
     uint64_t used;              //  when last given a job, for the tie-break
+    char key [41];              //  its CURVE public key (Z85; "" in plaintext)
 } worker_t;
 
 struct _role_t {

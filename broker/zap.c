@@ -7,10 +7,14 @@
 
 #define ZAP_FRAMES 7                    //  version, id, domain, address, identity, mechanism, key
 #define ZAP_NOTED_MAX 4096              //  keys remembered for the log limit
+#define ZAP_LOG_LINES 20                //  refusal lines a minute, all keys together
 
 struct _zap_t {
     zsock_t *socket;                    //  REP: libzmq frames each request with a delimiter
     zhashx_t *noted;                    //  "key domain" → monotonic ms of its last log line
+    int64_t window_at;                  //  monotonic ms: the minute the lines count in
+    int window_lines;                   //  refusals logged in that minute
+    uint64_t window_quiet;              //  refusals not logged in it
     uint64_t refused;
 };
 
@@ -74,7 +78,30 @@ s_domain (const zmq_msg_t *frame, access_socket_t *socket)
     return false;
 }
 
-//  A scanner must not flood the log: one line per key and socket a minute.
+//  A scanner that makes a new key per connection must not flood the log:
+//  ZAP_LOG_LINES lines a minute in all, then one line saying how many went
+//  unlogged.
+static bool
+s_log_budget (zap_t *self, int64_t mono)
+{
+    if (mono - self->window_at >= ZAP_LOG_INTERVAL_MS) {
+        if (self->window_quiet)
+            log_warning ("%llu more refused connections were not logged in the last minute",
+                         (unsigned long long) self->window_quiet);
+        self->window_at = mono;
+        self->window_lines = 0;
+        self->window_quiet = 0;
+    }
+    if (self->window_lines >= ZAP_LOG_LINES) {
+        self->window_quiet++;
+        return false;
+    }
+    self->window_lines++;
+    return true;
+}
+
+//  A scanner must not flood the log: one line per key and socket a minute,
+//  and a budget for all keys together.
 static void
 s_log_refusal (zap_t *self, const char *key, const char *domain, const char *address,
                const char *why, int64_t mono)
@@ -82,7 +109,7 @@ s_log_refusal (zap_t *self, const char *key, const char *domain, const char *add
     char noted [96];
     snprintf (noted, sizeof noted, "%s %s", key, domain);
     char *last = (char *) zhashx_lookup (self->noted, noted);
-    if (last && mono - atoll (last) < ZAP_LOG_INTERVAL_MS)
+    if ((last && mono - atoll (last) < ZAP_LOG_INTERVAL_MS) || !s_log_budget (self, mono))
         return;
     if (zhashx_size (self->noted) >= ZAP_NOTED_MAX)
         zhashx_purge (self->noted);
@@ -139,7 +166,7 @@ s_reply (void *socket, const zmq_msg_t *request_id, bool admitted, const char *k
 }
 
 //  Reads one request: true with its frames when one was waiting. A
-//  malformed one (only libzmq sends here) is answered with 500.
+//  malformed one (only libzmq sends here) is refused.
 static bool
 s_receive (void *socket, zmq_msg_t *frames, int *count)
 {

@@ -7,15 +7,30 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "access.h"
 #include "args.h"
+#include "client_keys.h"
 
 //  A file name from a principal's name: the name itself when it holds
-//  nothing a path cannot (Chinese is fine), else a usage error.
+//  nothing a path cannot (Chinese is fine), nor what czmq's ZPL writer
+//  does not escape (a quote, a backslash), else a usage error.
 static bool
 s_file_name_ok (const char *name)
 {
-    return access_name_valid (name, strlen (name)) && !strchr (name, '/') && name [0] != '.';
+    return access_name_valid (name, strlen (name)) && !strpbrk (name, "/\"\\")
+        && name [0] != '.';
+}
+
+//  What keygen wrote reads back as this name and role.
+static bool
+s_reads_back (const char *path, const char *name, const char *role)
+{
+    zcert_t *cert = zcert_load (path);
+    bool same = cert && zcert_meta (cert, "name") && zcert_meta (cert, "role")
+             && streq (zcert_meta (cert, "name"), name) && streq (zcert_meta (cert, "role"), role);
+    zcert_destroy (&cert);
+    return same;
 }
 
 static int
@@ -24,6 +39,11 @@ s_save (zcert_t *cert, const char *directory, const char *name)
     char path [4200], secret [4300];
     snprintf (path, sizeof path, "%s/%s.key", directory, name);
     snprintf (secret, sizeof secret, "%s_secret", path);
+    if (!client_keys_path_fits (path)) {
+        fprintf (stderr, "daibanctl: %s: the path is over %d bytes (czmq's limit): use a "
+                 "shorter --out or name\n", path, CLIENT_KEYS_PATH_MAX);
+        return CLI_EXIT_USAGE;
+    }
     struct stat info;
     if (stat (path, &info) == 0 || stat (secret, &info) == 0) {
         fprintf (stderr, "daibanctl: %s exists: keys are never overwritten (remove it first)\n",
@@ -36,6 +56,12 @@ s_save (zcert_t *cert, const char *directory, const char *name)
     umask (mask);
     if (rc != 0 || chmod (secret, 0600) != 0 || chmod (path, 0644) != 0) {
         fprintf (stderr, "daibanctl: cannot write %s: %s\n", path, strerror (errno));
+        return CLI_EXIT_UNREACHABLE;
+    }
+    if (!s_reads_back (path, zcert_meta (cert, "name"), zcert_meta (cert, "role"))) {
+        fprintf (stderr, "daibanctl: %s does not read back as written: keys not made\n", path);
+        unlink (path);
+        unlink (secret);
         return CLI_EXIT_UNREACHABLE;
     }
     printf ("public key  %s\n"
@@ -67,7 +93,7 @@ cmd_keygen (cli_t *cli, int argc, char **argv)
                                 "worker, gateway, admin", role);
     if (!s_file_name_ok (name [0]))
         return cli_usage_error ("NAME %s: 1..200 bytes of UTF-8, no control characters, no / "
-                                "and no leading dot", name [0]);
+                                "\" or \\, and no leading dot", name [0]);
     if (zsys_dir_create ("%s", directory) != 0)
         return cli_usage_error ("--out %s: cannot create the directory", directory);
     zcert_t *cert = zcert_new ();

@@ -12,9 +12,20 @@ struct _client_keys_t {
     zcert_t *server;                //  the broker's public key
 };
 
+bool
+client_keys_path_fits (const char *path)
+{
+    return strlen (path) <= CLIENT_KEYS_PATH_MAX;
+}
+
 static zcert_t *
 s_load (const char *path, const char *what, bool secret, daiban_error_t *err)
 {
+    if (!client_keys_path_fits (path)) {
+        daiban_error_set (err, DAIBAN_BAD_REQUEST, "%s: the path is over %d bytes", what,
+                          CLIENT_KEYS_PATH_MAX);
+        return NULL;
+    }
     zcert_t *cert = zcert_load (path);
     static const char zero_key [] = "0000000000000000000000000000000000000000";
     if (!cert)

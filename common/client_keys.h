@@ -36,6 +36,11 @@ bool client_keys_refused (zsock_t *monitor, char *why, size_t size);
 
 bool client_keys_curve (client_keys_t *self);
 
+//  czmq's zcert_load and zcert_save make "PATH_secret" in 256 bytes: a
+//  longer path would read or write another file. false for such a path.
+#define CLIENT_KEYS_PATH_MAX (255 - 7)
+bool client_keys_path_fits (const char *path);
+
 //  The name in the client's own certificate ("" in plaintext).
 const char *client_keys_name (client_keys_t *self);
 

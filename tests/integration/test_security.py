@@ -9,6 +9,7 @@ broker reloaded (SIGHUP and the reload op), the gateway acting for a
 principal with `as`, and the plaintext broker that binds loopback only."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -312,6 +313,74 @@ class RevocationTest(unittest.TestCase):
             self.assertEqual(client.request({"op": "whoami"})["name"], "window-late")
         self.assertEqual(error_code(self.broker.client(key=self.kept).request({"op": "reload"})),
                          "forbidden")
+
+    def test_two_reloads_in_one_turn_keep_the_turn_s_principals(self):
+        #   SIGHUP and a reload op land in one turn: the whoami after them must
+        #   still read its principal (the keyring of SIGHUP's reload).
+        client = self.broker.client()
+        self.addCleanup(client.close)
+        for attempt in range(5):
+            os.kill(self.broker.pid, signal.SIGSTOP)
+            os.kill(self.broker.pid, signal.SIGHUP)
+            client.send({"op": "reload", "rid": 1})
+            client.send({"op": "whoami", "rid": 2})
+            time.sleep(0.05)
+            os.kill(self.broker.pid, signal.SIGCONT)
+            replies = {reply["rid"]: reply for reply in (client.recv(), client.recv())}
+            self.assertEqual(replies[2]["name"], self.broker.keys.admin.name)
+            self.assertIsNone(error_code(replies[1]))
+        self.assertTrue(self.broker.alive())
+
+    def worker_after_reload(self, change):
+        """A worker on the intake key; the key changed by change(path) and
+        reloaded; then five registrations: what reaches the worker in 3 s."""
+        from worker_harness import INTAKE_TYPES
+        key = self.broker.keys.workers["intake"]
+        worker = zmq.Context.instance().socket(zmq.DEALER)
+        self.addCleanup(worker.close, 0)
+        worker.setsockopt(zmq.LINGER, 0)
+        worker.curve_publickey, worker.curve_secretkey, worker.curve_serverkey = \
+            key.curve(self.broker.keys.broker)
+        worker.connect(self.broker.workers)
+        send = lambda message: worker.send_multipart([b"", pack(message)])  # noqa: E731
+        send({"op": "ready", "role": "intake", "types": list(INTAKE_TYPES), "credit": 50})
+        wait_until(lambda: self.admin.stats()["roles"].get("intake", {}).get("workers") == 1,
+                   what="the intake worker known")
+        change(os.path.join(self.broker.keys.public_dir, "intake.key"))
+        self.assertIsNone(error_code(self.admin.request({"op": "reload"})))
+        for _ in range(5):
+            self.admin.post_ok(sample_registration())
+        received = []
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            send({"op": "ping"})
+            if worker.poll(200):
+                received.append(unpack(worker.recv_multipart()[-1]).get("op"))
+        self.assertEqual(self.admin.stats()["roles"]["intake"]["workers"], 0)
+        return received
+
+    def test_a_removed_worker_key_gets_no_more_work(self):
+        received = self.worker_after_reload(os.remove)
+        self.assertNotIn("dispatch", received)
+        self.assertIn("disconnect", received)
+
+    def test_a_worker_key_changed_to_another_role_gets_no_more_work(self):
+        def demote(path):
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text.replace('role = "worker"', 'role = "system"'))
+        received = self.worker_after_reload(demote)
+        self.assertNotIn("dispatch", received)
+        self.assertNotIn("pong", received[1:])
+
+    def test_a_secret_key_among_the_public_keys_is_refused(self):
+        leaked = self.broker.keys.make("leaky", "operator")
+        shutil.copy(leaked.secret_path, os.path.join(self.broker.keys.public_dir,
+                                                     "leaky.key_secret"))
+        reply = self.admin.request({"op": "reload"})
+        self.assertEqual(error_code(reply), "bad_request")
+        self.assertIn("leaky.key_secret", reply["error"]["message"])
 
     def test_a_bad_directory_keeps_the_keys_in_force(self):
         with open(os.path.join(self.broker.keys.public_dir, "junk.key"), "w") as handle:
