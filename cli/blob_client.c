@@ -16,7 +16,7 @@
 #include "wire.h"
 
 struct _blob_upload_t {
-    const blob_link_t *link;
+    blob_link_t *link;
     char id [96];
     char *chunk;                //  BLOB_CLIENT_CHUNK bytes, held until more follows
     size_t held;
@@ -39,11 +39,12 @@ s_code (const char *name, size_t size)
 //  Sends the packed request; *root is the reply when it says ok (in
 //  zone, *raw to be freed), otherwise err holds the broker's error.
 static daiban_code_t
-s_call (const blob_link_t *link, msgpack_sbuffer *request, msgpack_zone *zone, char **raw,
+s_call (blob_link_t *link, msgpack_sbuffer *request, msgpack_zone *zone, char **raw,
         msgpack_object *root, daiban_error_t *err)
 {
     size_t size = 0;
     *raw = NULL;
+    link->refused = false;
     if (!request->data)
         return daiban_error_set (err, DAIBAN_INTERNAL, "out of memory");
     if (client_call_raw (link->client, request->data, request->size, raw, &size, err))
@@ -58,6 +59,7 @@ s_call (const blob_link_t *link, msgpack_sbuffer *request, msgpack_zone *zone, c
     const msgpack_object *message = error? wire_map_get (error, "message"): NULL;
     if (!code || !wire_is_str (code))
         return daiban_error_set (err, DAIBAN_INTERNAL, "the broker's reply holds no error code");
+    link->refused = true;
     return daiban_error_set (err, s_code (code->via.str.ptr, code->via.str.size), "%.*s",
                              message && wire_is_str (message)? (int) message->via.str.size: 0,
                              message && wire_is_str (message)? message->via.str.ptr: "");
@@ -65,7 +67,7 @@ s_call (const blob_link_t *link, msgpack_sbuffer *request, msgpack_zone *zone, c
 
 //  The map header of a request with keys entries, and its `as`.
 static void
-s_pack_head (msgpack_packer *packer, const blob_link_t *link, uint32_t keys, const char *op)
+s_pack_head (msgpack_packer *packer, blob_link_t *link, uint32_t keys, const char *op)
 {
     msgpack_pack_map (packer, keys + (link->as_name? 2: 1));
     wire_pack_key (packer, "op");
@@ -122,7 +124,7 @@ s_put_chunk (blob_upload_t *self, const char *sha256, bool *stored, daiban_error
 }
 
 blob_upload_t *
-blob_upload_new (const blob_link_t *link, const char *prefix)
+blob_upload_new (blob_link_t *link, const char *prefix)
 {
     blob_upload_t *self = (blob_upload_t *) calloc (1, sizeof (blob_upload_t));
     if (self)
@@ -185,7 +187,7 @@ blob_upload_finish (blob_upload_t *self, char *sha256, bool *stored, daiban_erro
 }
 
 daiban_code_t
-blob_client_read (const blob_link_t *link, const char *sha256, int64_t offset, char *buffer,
+blob_client_read (blob_link_t *link, const char *sha256, int64_t offset, char *buffer,
                   size_t capacity, size_t *got, int64_t *total, daiban_error_t *err)
 {
     msgpack_sbuffer request;
@@ -309,7 +311,7 @@ blob_client_put_file (cli_t *cli, const char *path, char *sha256, int64_t *size,
 }
 
 daiban_code_t
-blob_client_save (const blob_link_t *link, const char *sha256, const char *path,
+blob_client_save (blob_link_t *link, const char *sha256, const char *path,
                   daiban_error_t *err)
 {
     FILE *file = fopen (path, "wb");

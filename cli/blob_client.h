@@ -22,12 +22,13 @@ typedef struct {
     client_t *client;
     const char *as_name;
     const char *as_role;
+    bool refused;               //  the last failure was the broker's answer
 } blob_link_t;
 
 typedef struct _blob_upload_t blob_upload_t;
 
 //  A new upload over link (which must outlive it); prefix starts its id.
-blob_upload_t *blob_upload_new (const blob_link_t *link, const char *prefix);
+blob_upload_t *blob_upload_new (blob_link_t *link, const char *prefix);
 void blob_upload_destroy (blob_upload_t **self_p);
 
 //  Adds content; a full chunk goes to the broker once more follows.
@@ -45,12 +46,12 @@ daiban_code_t blob_upload_finish (blob_upload_t *self, char *sha256, bool *store
 
 //  One blob_get: up to capacity bytes of blob sha256 from offset into
 //  buffer (*got of them); *total is the blob's size.
-daiban_code_t blob_client_read (const blob_link_t *link, const char *sha256, int64_t offset,
+daiban_code_t blob_client_read (blob_link_t *link, const char *sha256, int64_t offset,
                                 char *buffer, size_t capacity, size_t *got, int64_t *total,
                                 daiban_error_t *err);
 
 //  Writes blob sha256 into a new file at path, its hash checked.
-daiban_code_t blob_client_save (const blob_link_t *link, const char *sha256, const char *path,
+daiban_code_t blob_client_save (blob_link_t *link, const char *sha256, const char *path,
                                 daiban_error_t *err);
 
 //  The media type a file name suggests (its extension); bytes otherwise.

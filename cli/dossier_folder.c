@@ -10,7 +10,7 @@
 
 //  Each attachment.added into its folder, each file once.
 static daiban_code_t
-s_fetch_attachments (dossier_t *dossier, const blob_link_t *link, const char *dir,
+s_fetch_attachments (dossier_t *dossier, blob_link_t *link, const char *dir,
                      daiban_error_t *err)
 {
     size_t index;
@@ -47,7 +47,7 @@ s_fetch_attachments (dossier_t *dossier, const blob_link_t *link, const char *di
 }
 
 daiban_code_t
-dossier_folder_write (dossier_t *dossier, const blob_link_t *link, const char *dir,
+dossier_folder_write (dossier_t *dossier, blob_link_t *link, const char *dir,
                       size_t *files, daiban_error_t *err)
 {
     if (s_fetch_attachments (dossier, link, dir, err))

@@ -13,7 +13,7 @@
 //  Fills dossier->attachments from its events and writes the folder dir
 //  (existing, empty); the blobs come over link. *files: every file but
 //  the manifest.
-daiban_code_t dossier_folder_write (dossier_t *dossier, const blob_link_t *link,
+daiban_code_t dossier_folder_write (dossier_t *dossier, blob_link_t *link,
                                     const char *dir, size_t *files, daiban_error_t *err);
 
 #endif
