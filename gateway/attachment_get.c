@@ -75,8 +75,10 @@ s_disposition (const char *name, char *out, size_t size)
     static const char *keep = "!#$&+-.^_`|~";
     char ascii [256], encoded [3 * 1024 + 1];
     size_t at = 0, used = 0;
+    //  One '_' for each character the fallback cannot hold.
     for (const unsigned char *in = (const unsigned char *) name; *in && at + 1 < sizeof ascii; in++)
-        ascii [at++] = *in >= 0x20 && *in < 0x7f && *in != '"' && *in != '\\'? (char) *in: '_';
+        if ((*in & 0xC0) != 0x80)
+            ascii [at++] = *in >= 0x20 && *in < 0x7f && *in != '"' && *in != '\\'? (char) *in: '_';
     ascii [at] = 0;
     for (const unsigned char *in = (const unsigned char *) name; *in && used + 4 < sizeof encoded;
          in++)

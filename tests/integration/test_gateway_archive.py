@@ -5,10 +5,10 @@ with its media type and its Chinese name in Content-Disposition (RFC 5987);
 the same content twice is stored once; a file over the configured blob
 limit is 413 naming the limit (declared, and found while streaming); a
 missing or bad kind is 400 naming kind; an unknown case is 404; an
-operator may upload, a system may download and upload as itself but not
-under another's name; the dossier .zip opens with zipfile and holds
+operator may upload, a system may download and upload as itself (its name
+the event's source and by), no token is 401; the dossier .zip opens with zipfile and holds
 档案.pdf (pdftotext finds the project), every attachment byte for byte,
-and a manifest whose hashes match."""
+and a manifest whose hashes match (`daibanctl dossier --verify` agrees)."""
 import hashlib
 import io
 import json
@@ -21,7 +21,7 @@ import uuid
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daiban_harness import Broker, new_case_id, sample_registration  # noqa: E402
+from daiban_harness import Broker, executable, new_case_id, sample_registration  # noqa: E402
 from gateway_harness import Gateway, temp_dir, token_file  # noqa: E402
 from test_blobs import blob_files  # noqa: E402
 
@@ -126,7 +126,9 @@ class GatewayArchiveTest(unittest.TestCase):
         self.assertEqual(int(headers["Content-Length"]), len(data))
         disposition = headers["Content-Disposition"]
         self.assertIn("filename*=UTF-8''" + urllib.parse.quote(name, safe=""), disposition)
-        self.assertTrue(disposition.startswith("attachment; filename=\""), disposition)
+        # The ASCII fallback: one "_" for each character it cannot hold.
+        self.assertTrue(disposition.startswith("attachment; filename=\"__________.pdf\""),
+                        disposition)
 
     def test_same_content_twice_is_stored_once(self):
         case_id = self.register()
@@ -260,6 +262,13 @@ class GatewayArchiveTest(unittest.TestCase):
             data = archive.read(path)
             self.assertEqual((hashlib.sha256(data).hexdigest(), len(data)),
                              (entry["sha256"], entry["size"]), path)
+        # The unzipped folder is what `daibanctl dossier --verify` checks.
+        folder = os.path.join(self.dir, "unzipped-" + case_id)
+        archive.extractall(folder)
+        verify = subprocess.run([executable("daibanctl"), "dossier", "--verify", folder],
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
+        self.assertIn("all %d files of the manifest match" % len(listed), verify.stdout)
         events = json.loads(archive.read("events.json"))
         self.assertEqual(sum(e["type"] == "attachment.added" for e in events["events"]), 4)
         pdf = os.path.join(self.dir, case_id + ".pdf")
