@@ -59,6 +59,9 @@ struct _broker_t {
     bool checkpoint_failed;     //  logged once until one succeeds
     wire_buffer_t reply;
     broker_counters_t counters;
+    int64_t waiting_since_us;   //  the receipt of the oldest post not yet durable
+    uint64_t waiting_posts;     //  posts committed, their replies not yet out
+    uint64_t waiting_commit;    //  the commit that makes them durable
     bool test_clock;
     int64_t test_now;
     int64_t started;
@@ -387,6 +390,11 @@ s_release (broker_t *self)
 {
     uint64_t durable = store_durable (self->store);
     replies_release (self->replies, zsock_resolve (self->ingress), durable);
+    if (self->waiting_posts && durable >= self->waiting_commit) {
+        latency_observe (&self->counters.commit_latency, zclock_usecs () - self->waiting_since_us,
+                         self->waiting_posts);
+        self->waiting_posts = 0;
+    }
     void *stream = self->stream? zsock_resolve (self->stream): NULL;
     size_t ready = outbox_ready (self->outbox, durable);
     for (size_t index = 0; stream && index < ready; index++) {
@@ -451,6 +459,8 @@ static void
 s_ingress_turn (broker_t *self)
 {
     void *ingress = zsock_resolve (self->ingress);
+    int64_t received_us = zclock_usecs ();
+    uint64_t posts_before = self->counters.posts;
     size_t count = 0;
     bool posts = false;
     while (count < self->batch_max
@@ -463,6 +473,12 @@ s_ingress_turn (broker_t *self)
         blobs_check_posts (self->blobs, self->store, self->pending, count);
     if (posts)
         ingest_commit (self->cases, self->pending, count, s_now (self), &self->counters);
+    if (self->counters.posts > posts_before) {
+        if (!self->waiting_posts)
+            self->waiting_since_us = received_us;
+        self->waiting_posts += self->counters.posts - posts_before;
+        self->waiting_commit = store_committed (self->store);
+    }
     s_answer (self, count, s_now (self));
     s_collect_posts (self, count);
     for (size_t index = 0; index < count; index++) {

@@ -9,6 +9,7 @@
 #include <zmq.h>
 #include "access.h"
 #include "daiban_error.h"
+#include "latency.h"
 #include "request.h"
 #include "wire.h"
 
@@ -33,6 +34,7 @@ typedef struct {
     uint64_t batch_largest;
     uint64_t map_grown;
     uint64_t published;
+    latency_t commit_latency;   //  a post's receipt to its durable commit
 } broker_counters_t;
 
 #endif

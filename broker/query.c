@@ -272,7 +272,7 @@ s_stats (query_context_t *context, const request_t *request, wire_buffer_t *repl
 {
     const broker_counters_t *counters = context->counters;
     msgpack_packer *packer = &reply->packer;
-    request_pack_ok (packer, request->rid, 18 + dispatch_stats_count ());
+    request_pack_ok (packer, request->rid, 19 + dispatch_stats_count ());
     s_pack_counter (packer, "last_seq", store_last_seq (context->store));
     s_pack_counter (packer, "cases", store_case_count (context->store, context->txn));
     s_pack_counter (packer, "posts", counters->posts);
@@ -288,6 +288,8 @@ s_stats (query_context_t *context, const request_t *request, wire_buffer_t *repl
     backup_pack_stats (context->store, packer);
     s_pack_counter (packer, "auth_refused", guard_refused (context->guard));
     s_pack_counter (packer, "keys", guard_key_count (context->guard));
+    wire_pack_key (packer, "commit_latency");
+    latency_pack (&counters->commit_latency, packer);
     s_pack_counter (packer, "uptime_ms", (uint64_t) (context->now - context->started));
     wire_pack_key (packer, "now");
     msgpack_pack_int64 (packer, context->now);

@@ -160,6 +160,32 @@ s_roles (FILE *out, json_t *roles)
     }
 }
 
+//  The broker's commit latency (stats commit_latency: counts per bucket,
+//  the last above every bound), as a Prometheus histogram in seconds.
+static void
+s_commit_latency (FILE *out, json_t *latency)
+{
+    json_t *bounds = json_object_get (latency, "bounds_ms");
+    json_t *counts = json_object_get (latency, "counts");
+    if (!json_is_array (bounds) || !json_is_array (counts)
+    ||  json_array_size (counts) != json_array_size (bounds) + 1)
+        return;
+    const char *name = "daiban_broker_commit_seconds";
+    fprintf (out, "# HELP %s time from a post's receipt by the broker to its durable commit\n"
+             "# TYPE %s histogram\n", name, name);
+    json_int_t cumulative = 0;
+    for (size_t bucket = 0; bucket < json_array_size (bounds); bucket++) {
+        cumulative += json_integer_value (json_array_get (counts, bucket));
+        fprintf (out, "%s_bucket{le=\"%g\"} %lld\n", name,
+                 json_number_value (json_array_get (bounds, bucket)) / 1000.0,
+                 (long long) cumulative);
+    }
+    fprintf (out, "%s_bucket{le=\"+Inf\"} %lld\n%s_sum %g\n%s_count %lld\n", name,
+             (long long) json_integer_value (json_object_get (latency, "count")), name,
+             json_number_value (json_object_get (latency, "sum_ms")) / 1000.0, name,
+             (long long) json_integer_value (json_object_get (latency, "count")));
+}
+
 static void
 s_broker (FILE *out, json_t *stats, json_t *derived)
 {
@@ -184,8 +210,10 @@ s_broker (FILE *out, json_t *stats, json_t *derived)
     for (int index = 0; stats && table [index].key; index++)
         s_value (out, table [index].name, table [index].type, table [index].help,
                  json_object_get (stats, table [index].key));
-    if (stats)
+    if (stats) {
         s_roles (out, json_object_get (stats, "roles"));
+        s_commit_latency (out, json_object_get (stats, "commit_latency"));
+    }
     s_value (out, "daiban_alerts_open", "gauge", "alerts not acknowledged",
              json_object_get (derived, "open_alerts"));
     s_value (out, "daiban_items_overdue", "gauge", "open items past their due date",

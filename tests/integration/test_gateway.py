@@ -7,6 +7,7 @@ are test_gateway_auth.py, robustness test_gateway_robust.py, the event
 stream test_gateway_stream.py."""
 
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -187,8 +188,17 @@ class GatewayApiTest(unittest.TestCase):
         for name in ("daiban_gateway_requests_total{route=\"/healthz\",status=\"200\"}",
                      "daiban_gateway_ack_seconds_bucket", "daiban_events_committed",
                      "daiban_broker_up 1", "daiban_timers_pending", "daiban_alerts_open",
-                     "daiban_items_overdue", "daiban_dead_letters_total"):
+                     "daiban_items_overdue", "daiban_dead_letters_total",
+                     "daiban_broker_commit_seconds_bucket{le=\"0.001\"}"):
             self.assertIn(name, text)
+        #   Every new post is counted once in the commit latency, when durable.
+        _, stats, _ = self.gateway.get("/v1/stats")
+        count = re.search(r"^daiban_broker_commit_seconds_count (\d+)$", text, re.M)
+        self.assertIsNotNone(count, text)
+        self.assertEqual(int(count.group(1)), stats["posts"])
+        self.assertGreater(stats["posts"], 0)
+        latency = stats["commit_latency"]
+        self.assertEqual(sum(latency["counts"]), latency["count"])
 
 
 if __name__ == "__main__":
