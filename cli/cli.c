@@ -167,17 +167,17 @@ s_connect (cli_t *self)
     return CLI_EXIT_OK;
 }
 
-int
-cli_call_bytes (cli_t *self, const void *body, size_t size, char **reply, size_t *reply_size)
+json_t *
+cli_as (cli_t *self)
 {
-    *reply = NULL;
-    int code = s_connect (self);
-    if (code != CLI_EXIT_OK)
-        return code;
-    daiban_error_t err;
-    if (client_call_raw (self->client, body, size, reply, reply_size, &err) != DAIBAN_OK)
-        return cli_fail (&err);
-    return CLI_EXIT_OK;
+    return self->as;
+}
+
+client_t *
+cli_client (cli_t *self, int *code)
+{
+    *code = s_connect (self);
+    return self->client;
 }
 
 static int

@@ -43,6 +43,13 @@ client_keys_t *cli_keys (cli_t *self);
 //  contract: a gateway acting for the holder of a token).
 void cli_act_as (cli_t *self, const char *name, const char *role);
 
+//  The principal of cli_act_as ({name, role}, borrowed), or NULL.
+json_t *cli_as (cli_t *self);
+
+//  The ingress connection, opened on first use; NULL with *code (the
+//  error printed) when it cannot be.
+client_t *cli_client (cli_t *self, int *code);
+
 //  Sends request to ingress (adding a "rid") and waits for the reply.
 //  Returns CLI_EXIT_OK with *reply (a new reference) when the broker
 //  answered "ok": true; otherwise prints the error and returns its exit
@@ -58,12 +65,6 @@ int cli_call_field (cli_t *self, json_t *request, const char *field, json_type t
 //  reply is returned, "ok" or not; the exit code says which. A failure
 //  reply is not printed (cli_report does that); a missing reply is.
 int cli_call_raw (cli_t *self, json_t *request, json_t **reply);
-
-//  Sends an already packed msgpack request and returns the raw reply
-//  (malloc'd) in *reply: for requests JSON cannot carry (bin data). A
-//  missing reply is printed; the caller reads "ok" itself.
-int cli_call_bytes (cli_t *self, const void *body, size_t size, char **reply,
-                    size_t *reply_size);
 
 //  The broker's time ("now" of `stats`: its test clock when it runs one);
 //  this machine's clock when the broker does not say (*known false).

@@ -6,35 +6,8 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include "args.h"
 #include "blob_client.h"
-
-typedef struct {
-    const char *suffix;
-    const char *media_type;
-} s_media_t;
-
-//  The media types of what a case file usually holds; the rest is bytes.
-static const s_media_t s_media [] = {
-    { ".pdf", "application/pdf" }, { ".jpg", "image/jpeg" }, { ".jpeg", "image/jpeg" },
-    { ".png", "image/png" }, { ".txt", "text/plain" }, { ".md", "text/markdown" },
-    { ".doc", "application/msword" },
-    { ".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
-    { ".xls", "application/vnd.ms-excel" },
-    { ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" },
-    { ".ofd", "application/ofd" }, { ".zip", "application/zip" }, { NULL, NULL }
-};
-
-static const char *
-s_guess_media_type (const char *name)
-{
-    const char *dot = strrchr (name, '.');
-    for (const s_media_t *media = s_media; dot && media->suffix; media++)
-        if (strcasecmp (dot, media->suffix) == 0)
-            return media->media_type;
-    return "application/octet-stream";
-}
 
 int
 cmd_attach (cli_t *cli, int argc, char **argv)
@@ -69,7 +42,7 @@ cmd_attach (cli_t *cli, int argc, char **argv)
     if (!json)
         printf ("%s %lld bytes %s\n", sha256, (long long) size, stored? "stored": "already stored");
     json_t *body = json_pack ("{s:s, s:s, s:s, s:I, s:s}", "kind", kind, "name", name,
-                              "media_type", media_type? media_type: s_guess_media_type (name),
+                              "media_type", media_type? media_type: blob_client_media_type (name),
                               "size", (json_int_t) size, "sha256", sha256);
     if (body && item)
         json_object_set_new (body, "item", json_string (item));

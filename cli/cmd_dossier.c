@@ -11,11 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "args.h"
-#include "blob_client.h"
 #include "case_file.h"
-#include "dossier.h"
 #include "dossier_files.h"
-#include "dossier_text.h"
+#include "dossier_folder.h"
 #include "log.h"
 #include "json_field.h"
 
@@ -50,66 +48,19 @@ s_make_dir (const char *dir)
     return count? cli_usage_error ("%s exists and is not empty", dir): CLI_EXIT_OK;
 }
 
-//  Each attachment.added into its folder, each file once.
-static int
-s_fetch_attachments (cli_t *cli, dossier_t *dossier, const char *dir)
-{
-    size_t index;
-    json_t *event;
-    json_array_foreach (dossier->events, index, event) {
-        if (!streq (json_field_text (event, "type", ""), "attachment.added"))
-            continue;
-        json_t *body = json_object_get (event, "body");
-        const char *sha256 = json_field_text (body, "sha256", "");
-        bool same;
-        char *path = dossier_files_place (dossier->attachments, json_field_text (body, "kind", ""),
-                                          json_field_text (body, "name", ""), sha256, &same);
-        if (!path)
-            return cli_usage_error ("out of memory");
-        if (same) {
-            free (path);
-            continue;
-        }
-        json_t *entry = json_deep_copy (body);
-        json_object_set_new (entry, "path", json_string (path));
-        json_object_set (entry, "ts", json_object_get (event, "ts"));
-        char who [1100];
-        json_object_set_new (entry, "who", json_string (dossier_who (event, who, sizeof who)));
-        json_array_append_new (dossier->attachments, entry);
-        daiban_error_t err;
-        char full [4400];
-        snprintf (full, sizeof full, "%s/%s", dir, path);
-        free (path);
-        if (dossier_files_make_parents (dir, json_string_value (json_object_get (entry, "path")),
-                                        &err))
-            return cli_usage_error ("%s", err.message);
-        int code = blob_client_get_file (cli, sha256, full);
-        if (code != CLI_EXIT_OK)
-            return code;
-    }
-    return CLI_EXIT_OK;
-}
-
 static int
 s_write (cli_t *cli, dossier_t *dossier, const char *dir)
 {
     int code = s_make_dir (dir);
+    blob_link_t link;
     if (code == CLI_EXIT_OK)
-        code = s_fetch_attachments (cli, dossier, dir);
+        code = blob_client_link (cli, &link);
     if (code != CLI_EXIT_OK)
         return code;
     daiban_error_t err;
-    char pdf [4200];
-    snprintf (pdf, sizeof pdf, "%s/%s", dir, DOSSIER_PDF);
-    json_t *events = json_pack ("{s:s, s:O}", "case", dossier->case_id, "events", dossier->events);
     size_t files = 0;
-    if (dossier_files_write_json (dir, DOSSIER_EVENTS, events, &err)
-    ||  dossier_pdf_write (dossier, pdf, &err)
-    ||  dossier_files_manifest (dir, dossier->case_id, dossier->made_at, &files, &err)) {
-        json_decref (events);
-        return cli_usage_error ("%s", err.message);
-    }
-    json_decref (events);
+    if (dossier_folder_write (dossier, &link, dir, &files, &err))
+        return blob_client_fail (&err);
     printf ("dossier of %s: %s (%zu files: %s, %zu attachments, %s, %s)\n", dossier->case_id,
             dir, files + 1, DOSSIER_PDF, json_array_size (dossier->attachments), DOSSIER_EVENTS,
             DOSSIER_MANIFEST);

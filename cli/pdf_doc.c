@@ -6,6 +6,7 @@
 #include <cairo-pdf.h>
 #include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ struct _pdf_doc_t {
     double widths [16];
     const char *const *header;
 };
+
+static pthread_mutex_t s_render_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static cairo_status_t
 s_discard (void *closure, const unsigned char *data, unsigned int length)
@@ -369,6 +372,9 @@ pdf_doc_render (const char *path, const char *title, pdf_doc_fn *cover, pdf_doc_
     pdf_doc_t *self = (pdf_doc_t *) calloc (1, sizeof (pdf_doc_t));
     if (!self)
         return daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
+    //  The caches released below are the process's: the gateway renders
+    //  in many threads, one document at a time.
+    pthread_mutex_lock (&s_render_lock);
     self->title = title;
     daiban_code_t code = s_pass (self, path, cover, body, closure, err);
     if (!code) {
@@ -386,5 +392,6 @@ pdf_doc_render (const char *path, const char *title, pdf_doc_fn *cover, pdf_doc_
     pango_cairo_font_map_set_default (NULL);
     cairo_debug_reset_static_data ();
     FcFini ();
+    pthread_mutex_unlock (&s_render_lock);
     return code;
 }

@@ -95,5 +95,5 @@ handle_ack (request_t *request)
     json_decref (input);
     if (!event)
         return reply_error (request, 400, "bad_request", "the case id is not text");
-    return handlers_post (request, event);
+    return handlers_post (request, event, NULL);
 }

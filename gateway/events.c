@@ -100,22 +100,29 @@ enum MHD_Result
 handle_post_event (request_t *request)
 {
     json_t *input = handlers_body_object (request);
-    return input? handlers_post (request, input): request->result;
+    return input? handlers_post (request, input, NULL): request->result;
 }
 
 enum MHD_Result
-handlers_post (request_t *request, json_t *input)
+handlers_post (request_t *request, json_t *input, json_t *extra)
 {
     s_refusal_t refusal;
     json_t *event = s_event (request, input, &refusal);
     json_decref (input);
-    if (!event)
+    if (!event) {
+        json_decref (extra);
         return reply_error (request, refusal.status, refusal.code, "%s", refusal.message);
+    }
     json_t *reply = NULL;
-    if (!reply_call (request, s_post_request (event), &reply))
+    if (!reply_call (request, s_post_request (event), &reply)) {
+        json_decref (extra);
         return request->result;
+    }
     int status = 0;
     json_t *result = s_posted (reply, &status);
+    if (result && extra)
+        json_object_update (result, extra);
+    json_decref (extra);
     json_decref (reply);
     metrics_post (request->gateway->metrics, zclock_usecs () - request->started);
     return reply_json (request, status, result);

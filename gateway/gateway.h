@@ -18,6 +18,9 @@
 #define GATEWAY_BODY_MAX (1024 * 1024)
 #define GATEWAY_BATCH_BODY_MAX (16 * 1024 * 1024)
 #define GATEWAY_BATCH_MAX 1000
+//  An upload's body beyond its file: the boundaries, the part headers and
+//  the small fields (kind, item, meeting, id).
+#define GATEWAY_MULTIPART_SLACK (64 * 1024)
 
 typedef struct {
     char listen [128];          //  ADDR:PORT of the HTTP server
@@ -30,6 +33,7 @@ typedef struct {
     int request_timeout_s;      //  a body not complete this long after its headers: 408
     int max_connections;
     int max_streams;            //  open event streams; 503 past it
+    int64_t blob_max_bytes;     //  an attachment's limit: the broker's (broker/blob_max_bytes)
     config_t *config;
     tokens_t *tokens;           //  NULL: no tokens, loopback only, everyone admin
     client_keys_t *keys;        //  the gateway's CURVE keys (plaintext without)

@@ -57,6 +57,16 @@ handlers_may (request_t *request, const char *op)
     return false;
 }
 
+bool
+handlers_may_post (request_t *request, json_t *event)
+{
+    char why [300];
+    if (rights_may_post (&request->principal, event, why, sizeof why))
+        return true;
+    request->result = reply_error (request, 403, "forbidden", "%s", why);
+    return false;
+}
+
 static json_t *
 s_history_request (const char *case_id, const char *prefix, int64_t from)
 {

@@ -2,7 +2,8 @@
     each, grouped by what they serve: events.c (posting and the log),
     cases.c, alerts.c, info.c (catalog, calendar, stats, health, who am
     I), sse.c (the event stream), board.c (the web board's files) and
-    metrics_route in info.c. Each answers exactly once. */
+    metrics_route in info.c, attachments.c (upload), attachment_get.c
+    (download), dossier_route.c (the case file as a .zip). Each answers exactly once. */
 #ifndef DAIBAN_HANDLERS_H
 #define DAIBAN_HANDLERS_H
 
@@ -14,6 +15,7 @@ typedef enum MHD_Result (handler_fn_t) (request_t *request);
 handler_fn_t handle_post_event, handle_post_batch, handle_history;
 handler_fn_t handle_case, handle_cases, handle_case_events;
 handler_fn_t handle_alerts, handle_ack;
+handler_fn_t handle_attachment_post, handle_attachment_get, handle_dossier;
 handler_fn_t handle_catalog, handle_due, handle_workdays, handle_stats, handle_healthz;
 handler_fn_t handle_whoami, handle_metrics, handle_stream, handle_board;
 
@@ -33,8 +35,17 @@ bool handlers_scan (request_t *request, const char *case_id, const char *prefix,
                     bool (*fn) (json_t *event, void *closure), void *closure);
 
 //  Posts the event described by input (a JSON object, stolen) as the
-//  caller and answers 201/200 with its seq, or the error.
-enum MHD_Result handlers_post (request_t *request, json_t *input);
+//  caller and answers 201/200 with its seq and the members of extra
+//  (stolen; NULL for none), or the error.
+enum MHD_Result handlers_post (request_t *request, json_t *input, json_t *extra);
+
+//  403 when the caller may not post event (rights_may_post); true otherwise.
+bool handlers_may_post (request_t *request, json_t *event);
+
+//  attachment_get.c: answers 200 with response (NULL: 500), its media
+//  type and a Content-Disposition naming the download name (UTF-8).
+enum MHD_Result handlers_send (request_t *request, struct MHD_Response *response,
+                               const char *media_type, const char *name);
 
 //  alerts.c: every alert of the log folded; NULL after answering an error.
 alert_book_t *handlers_alert_book (request_t *request);

@@ -35,6 +35,8 @@ request_destroy (request_t **self_p)
     if (!*self_p)
         return;
     request_t *self = *self_p;
+    if (self->stream_release)
+        self->stream_release (self->stream);
     free (self->path);
     free (self->body);
     free (self);
@@ -67,6 +69,25 @@ const char *
 request_arg (request_t *self, const char *name)
 {
     return MHD_lookup_connection_value (self->connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+bool
+request_segment (request_t *self, int index, char *buffer, size_t size)
+{
+    const char *at = self->path;
+    for (int skipped = -1; skipped < index; skipped++) {
+        if (*at != '/')
+            return false;
+        at++;
+        if (skipped + 1 < index)
+            at += strcspn (at, "/");
+    }
+    size_t length = strcspn (at, "/");
+    if (length == 0 || length >= size)
+        return false;
+    memcpy (buffer, at, length);
+    buffer [length] = 0;
+    return true;
 }
 
 const char *

@@ -11,10 +11,13 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "blob_client.h"
 #include "gateway.h"
 #include "tokens.h"
 
-typedef struct {
+typedef struct _request_t request_t;
+
+struct _request_t {
     gateway_t *gateway;
     struct MHD_Connection *connection;
     const char *method;
@@ -29,7 +32,14 @@ typedef struct {
     int64_t started;            //  zclock_usecs at the first byte
     enum MHD_Result result;     //  of the answer queued by reply_call's failure
     bool answered;              //  a response is queued
-} request_t;
+    //  A body taken as it arrives (an upload), not kept: the route's
+    //  handler runs at the headers and sets these; feed gets each piece,
+    //  end answers once the body is in, release frees stream.
+    void *stream;
+    void (*stream_feed) (request_t *self, const char *data, size_t size);
+    enum MHD_Result (*stream_end) (request_t *self);
+    void (*stream_release) (void *stream);
+};
 
 request_t *request_new (gateway_t *gateway, struct MHD_Connection *connection,
                         const char *method, const char *url);
@@ -41,6 +51,10 @@ void request_append (request_t *self, const char *data, size_t size);
 
 //  A query argument, or NULL.
 const char *request_arg (request_t *self, const char *name);
+
+//  Path segment index ("/v1/cases/C" has "v1", "cases", "C" at 0..2)
+//  into buffer; false when there is none or it does not fit.
+bool request_segment (request_t *self, int index, char *buffer, size_t size);
 
 //  A header, or NULL.
 const char *request_header (request_t *self, const char *name);
@@ -67,6 +81,11 @@ enum MHD_Result reply_response (request_t *self, int status, struct MHD_Response
 //  or the broker's error by its status), self->result holds its result
 //  and *reply is NULL.
 bool reply_call (request_t *self, json_t *request, json_t **reply);
+
+//  Queues the error of a failed blob call over link (the broker's
+//  refusal with its status, 503, 504, or 500).
+enum MHD_Result reply_blob_error (request_t *self, const blob_link_t *link,
+                                  const daiban_error_t *err);
 
 //  reply_call, then reply_json (200) of the reply without "ok" and "rid".
 enum MHD_Result reply_call_json (request_t *self, json_t *request);

@@ -53,3 +53,23 @@ link_call (gateway_t *gateway, json_t *request, const tokens_principal_t *as, js
         return client_unsent (client)? LINK_DOWN: LINK_TIMEOUT;
     return LINK_FAILED;
 }
+
+bool
+link_blob (gateway_t *gateway, const tokens_principal_t *as, blob_link_t *link,
+           daiban_error_t *err)
+{
+    link->client = s_client (gateway, err);
+    link->as_name = gateway->tokens? as->name: NULL;
+    link->as_role = gateway->tokens? as->role: NULL;
+    return link->client != NULL;
+}
+
+link_result_t
+link_blob_result (const blob_link_t *link, const daiban_error_t *err)
+{
+    if (link->refused)
+        return LINK_REPLIED;
+    if (err->code != DAIBAN_UNAVAILABLE || !link->client)
+        return LINK_FAILED;
+    return client_unsent (link->client)? LINK_DOWN: LINK_TIMEOUT;
+}

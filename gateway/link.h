@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include "blob_client.h"
 #include "daiban_error.h"
 #include "gateway.h"
 #include "tokens.h"
@@ -28,5 +29,16 @@ daiban_code_t link_init (daiban_error_t *err);
 //  from the calling thread's socket; err says what went wrong otherwise.
 link_result_t link_call (gateway_t *gateway, json_t *request, const tokens_principal_t *as,
                          json_t **reply, daiban_error_t *err);
+
+//  The calling thread's socket as a blob link acting for as (blob_put and
+//  blob_get carry bytes, which JSON requests cannot); false with err
+//  when there is no socket.
+bool link_blob (gateway_t *gateway, const tokens_principal_t *as, blob_link_t *link,
+                daiban_error_t *err);
+
+//  The result of a blob call that failed with err: LINK_REPLIED for the
+//  broker's refusal, LINK_DOWN or LINK_TIMEOUT for no reply, LINK_FAILED
+//  for the rest (out of memory, an unreadable reply).
+link_result_t link_blob_result (const blob_link_t *link, const daiban_error_t *err);
 
 #endif

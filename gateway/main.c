@@ -17,7 +17,8 @@
 static const char *s_usage =
     "usage: daiban-gateway [-c FILE] [--listen ADDR:PORT] [--broker EP] [--stream EP]\n"
     "       [--tokens FILE] [--timeout MS] [--idle-timeout S] [--request-timeout S]\n"
-    "       [--max-connections N] [--max-streams N] [--key FILE --server-key FILE] [-v]\n";
+    "       [--max-connections N] [--max-streams N] [--blob-max-bytes N]\n"
+    "       [--key FILE --server-key FILE] [-v]\n";
 
 //  An integer setting at path in [min, max], or fallback.
 static daiban_code_t
@@ -55,8 +56,11 @@ s_settings (gateway_t *gateway, daiban_error_t *err)
                err)
     ||  s_int (config, "gateway/max_connections", 1, 10000, 512, &gateway->max_connections,
                err)
-    ||  s_int (config, "gateway/max_streams", 0, 10000, 256, &gateway->max_streams, err))
+    ||  s_int (config, "gateway/max_streams", 0, 10000, 256, &gateway->max_streams, err)
+    ||  config_get_int (config, "broker/blob_max_bytes", &gateway->blob_max_bytes, err))
         return err->code;
+    if (gateway->blob_max_bytes < 1)
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST, "broker/blob_max_bytes must be > 0");
     return DAIBAN_OK;
 }
 
@@ -121,6 +125,7 @@ main (int argc, char **argv)
         { "--request-timeout", "gateway/request_timeout_s" },
         { "--max-connections", "gateway/max_connections" },
         { "--max-streams", "gateway/max_streams" }, { "--key", "security/key" },
+        { "--blob-max-bytes", "broker/blob_max_bytes" },
         { "--server-key", "security/server_key" }, { NULL, NULL }
     };
     gateway_t gateway;

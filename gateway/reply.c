@@ -77,6 +77,29 @@ reply_broker_error (request_t *self, json_t *reply)
     return reply_json (self, rights_http_status (code), json_pack ("{s:O}", "error", error));
 }
 
+//  503 for a broker not connected, 504 for one that did not answer.
+static enum MHD_Result
+s_no_reply (request_t *self, link_result_t result)
+{
+    if (result == LINK_DOWN)
+        return reply_error (self, 503, "unavailable", "the broker at %s is not reachable",
+                            self->gateway->ingress);
+    return reply_error (self, 504, "timeout", "the broker did not answer within %d ms",
+                        self->gateway->broker_timeout_ms);
+}
+
+enum MHD_Result
+reply_blob_error (request_t *self, const blob_link_t *link, const daiban_error_t *err)
+{
+    link_result_t result = link_blob_result (link, err);
+    if (result == LINK_DOWN || result == LINK_TIMEOUT)
+        return s_no_reply (self, result);
+    const char *code = daiban_error_code_name (err->code);
+    if (result == LINK_REPLIED)
+        return reply_error (self, rights_http_status (code), code, "%s", err->message);
+    return reply_error (self, 500, "internal", "%s", err->message);
+}
+
 bool
 reply_call (request_t *self, json_t *request, json_t **reply)
 {
@@ -91,13 +114,8 @@ reply_call (request_t *self, json_t *request, json_t **reply)
     if (result == LINK_REPLIED)
         self->result = reply_broker_error (self, *reply);
     else
-    if (result == LINK_DOWN)
-        self->result = reply_error (self, 503, "unavailable", "the broker at %s is not "
-                                    "reachable", self->gateway->ingress);
-    else
-    if (result == LINK_TIMEOUT)
-        self->result = reply_error (self, 504, "timeout", "the broker did not answer within "
-                                    "%d ms", self->gateway->broker_timeout_ms);
+    if (result == LINK_DOWN || result == LINK_TIMEOUT)
+        self->result = s_no_reply (self, result);
     else
     if (!request)
         self->result = reply_error (self, 400, "bad_request", "the request's text could not "

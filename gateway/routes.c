@@ -12,28 +12,32 @@ typedef struct {
     const char *pattern;
     handler_fn_t *handler;
     bool open;                  //  needs no token
+    bool streamed;              //  handled at the headers, the body as it comes
 } s_route_t;
 
 static const s_route_t s_routes [] = {
-    { "POST", "/v1/events", handle_post_event, false },
-    { "POST", "/v1/events:batch", handle_post_batch, false },
-    { "GET", "/v1/events", handle_history, false },
-    { "GET", "/v1/cases", handle_cases, false },
-    { "GET", "/v1/cases/*", handle_case, false },
-    { "GET", "/v1/cases/*/events", handle_case_events, false },
-    { "GET", "/v1/stream", handle_stream, false },
-    { "GET", "/v1/alerts", handle_alerts, false },
-    { "POST", "/v1/alerts/**/ack", handle_ack, false },
-    { "GET", "/v1/catalog", handle_catalog, false },
-    { "GET", "/v1/calendar/due", handle_due, false },
-    { "GET", "/v1/calendar/workdays", handle_workdays, false },
-    { "GET", "/v1/stats", handle_stats, false },
-    { "GET", "/v1/whoami", handle_whoami, false },
-    { "GET", "/metrics", handle_metrics, true },
-    { "GET", "/healthz", handle_healthz, true },
-    { "GET", "/*", handle_board, true },
-    { "GET", "/", handle_board, true },
-    { NULL, NULL, NULL, false }
+    { "POST", "/v1/events", handle_post_event, false, false },
+    { "POST", "/v1/events:batch", handle_post_batch, false, false },
+    { "GET", "/v1/events", handle_history, false, false },
+    { "GET", "/v1/cases", handle_cases, false, false },
+    { "GET", "/v1/cases/*", handle_case, false, false },
+    { "GET", "/v1/cases/*/events", handle_case_events, false, false },
+    { "POST", "/v1/cases/*/attachments", handle_attachment_post, false, true },
+    { "GET", "/v1/cases/*/attachments/*", handle_attachment_get, false, false },
+    { "GET", "/v1/cases/*/dossier", handle_dossier, false, false },
+    { "GET", "/v1/stream", handle_stream, false, false },
+    { "GET", "/v1/alerts", handle_alerts, false, false },
+    { "POST", "/v1/alerts/**/ack", handle_ack, false, false },
+    { "GET", "/v1/catalog", handle_catalog, false, false },
+    { "GET", "/v1/calendar/due", handle_due, false, false },
+    { "GET", "/v1/calendar/workdays", handle_workdays, false, false },
+    { "GET", "/v1/stats", handle_stats, false, false },
+    { "GET", "/v1/whoami", handle_whoami, false, false },
+    { "GET", "/metrics", handle_metrics, true, false },
+    { "GET", "/healthz", handle_healthz, true, false },
+    { "GET", "/*", handle_board, true, false },
+    { "GET", "/", handle_board, true, false },
+    { NULL, NULL, NULL, false, false }
 };
 
 //  The bearer token: the Authorization header, or access_token in the
@@ -112,6 +116,14 @@ s_utf8 (request_t *request, enum MHD_Result *result)
         *result = reply_error (request, 400, "bad_request", "query argument %s: not UTF-8",
                                bad);
     return *bad == 0;
+}
+
+bool
+routes_streamed (request_t *request)
+{
+    bool known = false;
+    const s_route_t *route = s_find (request, &known);
+    return route && route->streamed;
 }
 
 enum MHD_Result

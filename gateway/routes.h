@@ -11,4 +11,7 @@
 //  Answers request (its body complete).
 enum MHD_Result routes_dispatch (request_t *request);
 
+//  True when request's route takes its body as it comes (an upload).
+bool routes_streamed (request_t *request);
+
 #endif

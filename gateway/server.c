@@ -51,6 +51,10 @@ s_handle (void *closure, struct MHD_Connection *connection, const char *url,
         *context = request;
         if (!request)
             return MHD_NO;
+        //  An upload's handler sees the headers first and takes the
+        //  body as it comes.
+        if (routes_streamed (request))
+            return routes_dispatch (request);
         //  A declared length past the limit is refused before its bytes
         //  are read; the connection is then closed.
         const char *length = request_header (request, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -75,11 +79,16 @@ s_handle (void *closure, struct MHD_Connection *connection, const char *url,
                       request->gateway->request_timeout_s);
             return MHD_NO;
         }
-        request_append (request, upload, size);
+        if (request->stream_feed)
+            request->stream_feed (request, upload, size);
+        else
+            request_append (request, upload, size);
         return MHD_YES;
     }
     if (request->answered)
         return MHD_YES;
+    if (request->stream_end)
+        return request->stream_end (request);
     return routes_dispatch (request);
 }
 
