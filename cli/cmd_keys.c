@@ -106,16 +106,24 @@ cmd_keygen (cli_t *cli, int argc, char **argv)
     return code;
 }
 
+//  Sends {op} (a command without arguments) and returns its reply.
+static int
+s_call_op (cli_t *cli, int argc, const char *op, json_t **reply)
+{
+    if (argc > 1)
+        return cli_usage_error ("usage: %s", op);
+    json_t *request = json_pack ("{s:s}", "op", op);
+    int code = cli_call (cli, request, reply);
+    json_decref (request);
+    return code;
+}
+
 int
 cmd_whoami (cli_t *cli, int argc, char **argv)
 {
-    if (argc > 1)
-        return cli_usage_error ("usage: whoami");
     (void) argv;
-    json_t *request = json_pack ("{s:s}", "op", "whoami");
     json_t *reply = NULL;
-    int code = cli_call (cli, request, &reply);
-    json_decref (request);
+    int code = s_call_op (cli, argc, "whoami", &reply);
     if (code != CLI_EXIT_OK)
         return code;
     printf ("%s (role %s, %s)\n", json_string_value (json_object_get (reply, "name")),
@@ -128,13 +136,9 @@ cmd_whoami (cli_t *cli, int argc, char **argv)
 int
 cmd_reload (cli_t *cli, int argc, char **argv)
 {
-    if (argc > 1)
-        return cli_usage_error ("usage: reload");
     (void) argv;
-    json_t *request = json_pack ("{s:s}", "op", "reload");
     json_t *reply = NULL;
-    int code = cli_call (cli, request, &reply);
-    json_decref (request);
+    int code = s_call_op (cli, argc, "reload", &reply);
     if (code != CLI_EXIT_OK)
         return code;
     printf ("keys reloaded: %lld admitted\n",

@@ -35,6 +35,18 @@ def wait_idle(client, fleet, roles=("intake", "transfer")):
     return wait_until(idle, what="roles idle", diagnostics=fleet.diagnostics)
 
 
+def register_burst(test, count):
+    """Once two intake workers are known: count registrations that intake
+    accepts as they stand, pipelined; their case ids."""
+    wait_until(lambda: test.client.stats()["roles"].get("intake", {}).get("workers") == 2,
+               what="two intake workers known", diagnostics=test.fleet.diagnostics)
+    cases = [new_case_id() for _ in range(count)]
+    replies = test.client.pipeline([{"op": "post", "event": complete_registration(case_id)}
+                                    for case_id in cases])
+    test.assertTrue(all(reply.get("ok") is True for reply in replies), replies)
+    return cases
+
+
 class CaseLifecycleTest(unittest.TestCase):
     def setUp(self):
         self.broker = Broker(config_text=TEST_CONFIG)
@@ -203,13 +215,7 @@ class SharedLoadTest(unittest.TestCase):
             self.addCleanup(relay.stop)
             self.fleet.worker("intake", endpoint=relay.endpoint)
         self.fleet.worker("transfer")
-        wait_until(lambda: self.client.stats()["roles"].get("intake", {}).get("workers") == 2,
-                   what="two intake workers known", diagnostics=self.fleet.diagnostics)
-
-        cases = [new_case_id() for _ in range(self.COUNT)]
-        replies = self.client.pipeline([{"op": "post", "event": complete_registration(case_id)}
-                                        for case_id in cases])
-        self.assertTrue(all(reply.get("ok") is True for reply in replies), replies)
+        cases = register_burst(self, self.COUNT)
 
         def all_accepted():
             events = self.client.all_history(1, prefix="case.accepted")
@@ -274,12 +280,7 @@ class CapacityTest(unittest.TestCase):
     def test_two_intakes_racing_never_exceed_capacity(self):
         for _ in range(2):
             self.fleet.worker("intake")
-        wait_until(lambda: self.client.stats()["roles"].get("intake", {}).get("workers") == 2,
-                   what="two intake workers known", diagnostics=self.fleet.diagnostics)
-        cases = [new_case_id() for _ in range(self.COUNT)]
-        replies = self.client.pipeline([{"op": "post", "event": complete_registration(case_id)}
-                                        for case_id in cases])
-        self.assertTrue(all(reply.get("ok") is True for reply in replies), replies)
+        cases = register_burst(self, self.COUNT)
         wait_until(lambda: len(self.client.all_history(1, prefix="case.accepted")) >= self.COUNT,
                    what="%d cases accepted" % self.COUNT, diagnostics=self.fleet.diagnostics)
         wait_idle(self.client, self.fleet, roles=("intake",))
