@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "envelope.h"
+#include "disk.h"
 
 #define BLOB_PATH_MAX 4300
 
@@ -40,16 +41,6 @@ s_errno (daiban_error_t *err, const char *what, const char *path)
                              "blob store: %s %s: %s", what, path, strerror (code));
 }
 
-static int
-s_flush_dir (const char *path)
-{
-    int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd == -1)
-        return -1;
-    int rc = fsync (fd);
-    close (fd);
-    return rc;
-}
 
 static daiban_code_t
 s_make_dir (const char *path, daiban_error_t *err)
@@ -311,7 +302,7 @@ blob_store_finish (blob_store_t *self, const char *upload, const char *sha256, i
     if (rename (tmp, path))
         code = s_errno (err, "cannot rename into", path);
     else
-    if (s_flush_dir (parent) || s_flush_dir (self->dir))
+    if (disk_sync (parent, true) || disk_sync (self->dir, true))
         code = s_errno (err, "cannot flush", parent);
     if (code == DAIBAN_OK)
         chmod (path, 0400);

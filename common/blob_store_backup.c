@@ -2,6 +2,7 @@
     Blobs are written once and never changed, so a hard link is a copy
     that costs nothing; across file systems each blob is copied. */
 #include "blob_store.h"
+#include "disk.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,16 +30,6 @@ s_join (char *path, const char *dir, const char *name)
     return length > 0 && length < BACKUP_PATH_MAX;
 }
 
-static int
-s_flush (const char *path, int flags)
-{
-    int fd = open (path, flags | O_CLOEXEC);
-    if (fd == -1)
-        return -1;
-    int rc = fsync (fd);
-    close (fd);
-    return rc;
-}
 
 static daiban_code_t
 s_copy (const char *from, const char *to, daiban_error_t *err)
@@ -99,7 +90,7 @@ s_prefix (const char *from_dir, const char *to_dir, int64_t *count, daiban_error
             (*count)++;
     }
     closedir (dir);
-    if (code == DAIBAN_OK && s_flush (to_dir, O_RDONLY | O_DIRECTORY))
+    if (code == DAIBAN_OK && disk_sync (to_dir, true))
         code = s_fail (err, "cannot flush", to_dir);
     return code;
 }
@@ -130,8 +121,8 @@ blob_store_backup (blob_store_t *self, const char *dir, int64_t *count, daiban_e
             code = s_prefix (from, to, count, err);
     }
     closedir (top);
-    if (code == DAIBAN_OK && (s_flush (target, O_RDONLY | O_DIRECTORY)
-                          ||  s_flush (dir, O_RDONLY | O_DIRECTORY)))
+    if (code == DAIBAN_OK && (disk_sync (target, true)
+                          ||  disk_sync (dir, true)))
         code = s_fail (err, "cannot flush", target);
     return code;
 }

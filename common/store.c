@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "log.h"
+#include "disk.h"
 
 //  The log is preallocated to this size once (records then overwrite
 //  allocated blocks); it grows past it only when checkpoints lag.
@@ -66,12 +67,8 @@ store_make_dir (const char *dir, daiban_error_t *err)
 static daiban_code_t
 s_sync_directory (const char *dir, daiban_error_t *err)
 {
-    int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = fd == -1? -1: fsync (fd);
-    int error = errno;
-    if (fd != -1)
-        close (fd);
-    if (rc)
+    int error = disk_sync (dir, true);
+    if (error)
         return daiban_error_set (err, DAIBAN_UNAVAILABLE, "data directory %s: sync: %s", dir,
                                  strerror (error));
     return DAIBAN_OK;

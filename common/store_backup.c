@@ -4,6 +4,7 @@
     durable: it holds every event up to that checkpoint, and the log is
     not needed with it. */
 #include "store_internal.h"
+#include "disk.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,19 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-//  Flushes a file or a directory: the copy must survive a power loss as
-//  soon as it is reported done.
-static int
-s_flush (const char *path, int flags)
-{
-    int fd = open (path, flags | O_CLOEXEC);
-    if (fd == -1)
-        return errno;
-    int rc = fsync (fd)? errno: 0;
-    close (fd);
-    return rc;
-}
-
+//  The copy and its directory entry are flushed: the copy must survive a
+//  power loss as soon as it is reported done.
 static void *
 s_copy (void *argument)
 {
@@ -35,9 +25,9 @@ s_copy (void *argument)
     snprintf (path, sizeof path, "%s/data.mdb", backup->dir);
     int rc = mdb_env_copy2 (self->env, backup->dir, MDB_CP_COMPACT);
     const char *what = "copy";
-    if (!rc && (rc = s_flush (path, O_RDONLY)))
+    if (!rc && (rc = disk_sync (path, false)))
         what = "flush the copy";
-    if (!rc && (rc = s_flush (backup->dir, O_RDONLY | O_DIRECTORY)))
+    if (!rc && (rc = disk_sync (backup->dir, true)))
         what = "flush the directory";
     backup->error = rc;
     snprintf (backup->what, sizeof backup->what, "%s", what);

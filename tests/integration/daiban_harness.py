@@ -267,7 +267,22 @@ def start_process(args, log_path, banner, ready_line, timeout, name, log_tail, k
     return process, thread
 
 
-class Broker:
+class LogFile:
+    """The log of a process a test started: self.log_path, read whole or
+    its last lines (for failure messages)."""
+
+    def log_text(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as handle:
+                return handle.read()
+        except OSError:
+            return ""
+
+    def log_tail(self, lines=40):
+        return "".join(self.log_text().splitlines(True)[-lines:])
+
+
+class Broker(LogFile):
     """One daiban-broker process on free ports with its own data directory.
     stderr is drained into <tmp>/broker.log by a thread, so the pipe never
     fills; start() returns once the ready line appeared."""
@@ -382,16 +397,6 @@ class Broker:
         if self.alive():
             self.stop()
         return self.start(timeout)
-
-    def log_text(self):
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as handle:
-                return handle.read()
-        except OSError:
-            return ""
-
-    def log_tail(self, lines=40):
-        return "".join(self.log_text().splitlines(True)[-lines:])
 
     def cleanup(self):
         """Kills the process if it still runs and removes the temp directory

@@ -11,15 +11,14 @@ import re
 import signal
 import subprocess
 import tempfile
-import time
 
-from daiban_harness import STOP_TIMEOUT, executable, start_process
+from daiban_harness import STOP_TIMEOUT, LogFile, executable, start_process
 
 READY_LINE = " ready"
 HTTP_TIMEOUT = 10.0
 
 
-class Gateway:
+class Gateway(LogFile):
     """One daiban-gateway process for broker; port 0 (the kernel's) on the
     first start, the same port on a restart."""
 
@@ -71,16 +70,6 @@ class Gateway:
     def restart(self):
         self.stop()
         return self.start()
-
-    def log_text(self):
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as handle:
-                return handle.read()
-        except OSError:
-            return ""
-
-    def log_tail(self, lines=30):
-        return "".join(self.log_text().splitlines(True)[-lines:])
 
     @property
     def url(self):
@@ -171,17 +160,6 @@ class EventStream:
 
     def close(self):
         self.connection.close()
-
-
-def wait_for(check, what, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.05)
 
 
 def temp_dir():

@@ -25,9 +25,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from daiban_harness import BIN_DIR, SOURCE_DIR, Broker, new_case_id, new_event_id  # noqa: E402
-from gateway_harness import Gateway, temp_dir, token_file, wait_for  # noqa: E402
+from gateway_harness import Gateway, temp_dir, token_file  # noqa: E402
 from test_daibanctl import FakeWorker, alert_answer  # noqa: E402
-from worker_harness import Fleet  # noqa: E402
+from worker_harness import Fleet, wait_until  # noqa: E402
 
 ARTIFACTS = os.path.join(os.path.dirname(BIN_DIR), "test-artifacts", "board")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -92,11 +92,11 @@ class BoardTest(unittest.TestCase):
         def status():
             return cls.gateway.get("/v1/cases/" + case_id,
                                    token=cls.tokens["window-3"])[1].get("status")
-        wait_for(lambda: status() in ("returned", "accepted", "in_progress"), "intake")
+        wait_until(lambda: status() in ("returned", "accepted", "in_progress"), what="intake")
         if status() == "returned":
             cls.post({"type": "case.materials_supplied", "case": case_id,
                       "id": "sup-" + case_id, "body": sample("materials.json")})
-        wait_for(lambda: status() == "in_progress", "the demo case to be in progress")
+        wait_until(lambda: status() == "in_progress", what="the demo case to be in progress")
         return case_id
 
     def raise_alert(self, item):

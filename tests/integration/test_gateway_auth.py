@@ -15,7 +15,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from daiban_harness import Broker, new_case_id, new_event_id, sample_registration  # noqa: E402
 from gateway_harness import (EventStream, Gateway, make_token,  # noqa: E402
-                             run_gateway_expecting_failure, temp_dir, token_file, wait_for)
+                             run_gateway_expecting_failure, temp_dir, token_file)
+from worker_harness import wait_until  # noqa: E402
 from test_daibanctl import FakeWorker, alert_answer  # noqa: E402
 
 PRINCIPALS = [("portal", "system"), ("operator-wang", "operator"),
@@ -115,7 +116,7 @@ class GatewayAuthTest(unittest.TestCase):
         def listed():
             status, body, _ = self.as_("operator-wang", "GET", "/v1/alerts")
             return alert in [a["alert"] for a in body["alerts"]]
-        wait_for(listed, "the alert to be listed")
+        wait_until(listed, what="the alert to be listed")
         return alert
 
     def test_only_a_supervisor_acknowledges(self):

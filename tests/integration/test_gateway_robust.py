@@ -18,7 +18,8 @@ import zmq
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from daiban_harness import Broker, free_endpoint, new_case_id, sample_registration  # noqa: E402
 from gateway_harness import (EventStream, Gateway, run_gateway_expecting_failure,  # noqa: E402
-                             temp_dir, wait_for)
+                             temp_dir)
+from worker_harness import wait_until  # noqa: E402
 
 MIB = 1024 * 1024
 
@@ -147,7 +148,7 @@ class GatewayLimitsTest(unittest.TestCase):
             stream = EventStream(self.gateway)
             stream.close()
             return stream.status == 200
-        wait_for(opens, "a stream to be served once one closed", timeout=10)
+        wait_until(opens, what="a stream to be served once one closed", timeout=10)
         streams[1].close()
 
 
@@ -167,7 +168,7 @@ class GatewayBrokerDownTest(unittest.TestCase):
             self.assertEqual((status, body["broker"]), (503, "down"))
             self.assertTrue(gateway.alive())
             broker.start()
-            wait_for(lambda: gateway.get("/healthz")[0] == 200, "the gateway to reconnect")
+            wait_until(lambda: gateway.get("/healthz")[0] == 200, what="the gateway to reconnect")
             status, body, _ = gateway.post("/v1/events", ev)
             self.assertEqual(status, 201, body)
         finally:

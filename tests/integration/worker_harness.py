@@ -23,8 +23,8 @@ import time
 
 import zmq
 
-from daiban_harness import (RECV_TIMEOUT, SOURCE_DIR, event, executable, free_endpoint, pack,
-                            start_process, unpack)
+from daiban_harness import (RECV_TIMEOUT, SOURCE_DIR, LogFile, event, executable, free_endpoint,
+                            pack, start_process, unpack)
 
 WORKER_READY_TIMEOUT = 15.0     # seconds to print "daiban-ROLE ready"
 WORKER_STOP_TIMEOUT = 15.0      # seconds to exit after SIGTERM
@@ -81,7 +81,7 @@ def write_config(directory, text, name="workers.cfg"):
 # ---------------------------------------------------------------------------
 # real worker processes
 
-class Worker:
+class Worker(LogFile):
     """One daiban-ROLE process connected to a broker's workers endpoint.
     stderr goes to <tmp>/ROLE-N.log through a thread (so the pipe never
     fills); start() returns once "daiban-ROLE ready" was printed."""
@@ -155,16 +155,6 @@ class Worker:
 
     def resume(self):
         self.process.send_signal(signal.SIGCONT)
-
-    def log_text(self):
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as handle:
-                return handle.read()
-        except OSError:
-            return ""
-
-    def log_tail(self, lines=30):
-        return "".join(self.log_text().splitlines(True)[-lines:])
 
 
 class Fleet:
