@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <zlib.h>
 #include "wal.h"
 #include "unit_files.h"
 
@@ -328,6 +329,33 @@ test_replay_in_order (void **state)
     assert_int_equal (s_collected.count, WRITE_COUNT + 2);
     s_assert_collected_from (&s_collected, 0, s_writes, WRITE_COUNT);
     s_assert_collected_from (&s_collected, WRITE_COUNT, s_writes + 1, 2);
+}
+
+//  The checksum is zlib's CRC-32 over header bytes 4..15 and the payload,
+//  big-endian at byte 16: logs written before ISA-L computed it still read.
+static void
+test_checksum_is_zlib_crc32 (void **state)
+{
+    (void) state;
+    s_wal = s_open (s_path, 0);
+    s_append (s_wal, 7, s_writes, WRITE_COUNT);
+    size_t size = s_record_size (s_writes, WRITE_COUNT);
+    unsigned char *record = (unsigned char *) malloc (size);
+    assert_non_null (record);
+    int fd = open (s_path, O_RDONLY);
+    assert_true (fd >= 0);
+    assert_int_equal (pread (fd, record, size, 0), (ssize_t) size);
+    close (fd);
+    assert_memory_equal (record, "DBW1", 4);
+    uLong crc = crc32 (crc32 (0L, record + 4, 12), record + 20, (uInt) (size - 20));
+    uint32_t stored = (uint32_t) record [16] << 24 | (uint32_t) record [17] << 16
+                    | (uint32_t) record [18] << 8 | record [19];
+    assert_int_equal (stored, (uint32_t) crc);
+    //  And one byte of payload off is caught.
+    record [size - 1] ^= 1;
+    assert_int_not_equal (crc32 (crc32 (0L, record + 4, 12), record + 20, (uInt) (size - 20)),
+                          crc);
+    free (record);
 }
 
 static void
@@ -699,6 +727,7 @@ main (void)
         s_big_value [index] = (char) (index * 7 + index / 251);
     const struct CMUnitTest tests [] = {
         cmocka_unit_test_setup_teardown (test_replay_in_order, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_checksum_is_zlib_crc32, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_other_generation, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_torn_tail_truncated, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_replay_short_of_the_tail, s_setup, s_teardown),
