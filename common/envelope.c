@@ -136,7 +136,12 @@ envelope_pack_committed (const envelope_t *self, uint64_t seq, int64_t ts, uint6
         msgpack_pack_int64 (packer, self->at);
     }
     wire_pack_key (packer, "body");
-    msgpack_pack_object (packer, *self->body);
+    //  The bytes as the client sent them: the same value, without a
+    //  walk of its objects per event.
+    if (self->body_raw)
+        wire_pack_raw (packer, self->body_raw, self->body_raw_size);
+    else
+        msgpack_pack_object (packer, *self->body);
     wire_pack_key (packer, "seq");
     msgpack_pack_uint64 (packer, seq);
     wire_pack_key (packer, "ts");

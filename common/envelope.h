@@ -23,6 +23,8 @@ typedef struct {
     bool has_at;
     int64_t at;
     const msgpack_object *body;
+    const void *body_raw;           //  the body's bytes as received, or NULL:
+    size_t body_raw_size;           //  then it is packed from body
     const char *by;                 //  who posted it (the principal); NULL: the source
     size_t by_size;
 } envelope_t;

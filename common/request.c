@@ -64,7 +64,16 @@ request_decode (request_t *self, const void *data, size_t size, daiban_error_t *
     const msgpack_object *event = wire_map_get (&self->root, "event");
     if (!event)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event: required");
-    return envelope_parse (&self->event, event, ENVELOPE_POSTED, err);
+    if ((code = envelope_parse (&self->event, event, ENVELOPE_POSTED, err)))
+        return code;
+    const void *event_raw, *body_raw;
+    size_t event_size, body_size;
+    if (wire_raw_map_get (data, size, "event", &event_raw, &event_size)
+    &&  wire_raw_map_get (event_raw, event_size, "body", &body_raw, &body_size)) {
+        self->event.body_raw = body_raw;
+        self->event.body_raw_size = body_size;
+    }
+    return DAIBAN_OK;
 }
 
 void

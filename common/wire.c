@@ -142,6 +142,78 @@ wire_unpack (const void *data, size_t size, msgpack_zone *zone, msgpack_object *
     return DAIBAN_OK;
 }
 
+//  The end of the value that starts at data [position], or 0 when the
+//  bytes end first: every value's children are counted, none is built.
+static size_t
+s_value_end (const uint8_t *data, size_t size, size_t position)
+{
+    uint64_t remaining = 1;
+    while (remaining) {
+        size_t header;
+        uint64_t payload, children;
+        bool container;
+        if (position >= size
+        ||  !s_header (data + position, size - position, &header, &payload, &children, &container)
+        ||  header > size - position || payload > size - position - header)
+            return 0;
+        position += header + (size_t) payload;
+        remaining += children - 1;
+    }
+    return position;
+}
+
+//  The string at data [position] (a str of any width), or false.
+static bool
+s_raw_str (const uint8_t *data, size_t size, size_t position, const uint8_t **text,
+           size_t *length)
+{
+    size_t header;
+    uint64_t payload, children;
+    bool container;
+    uint8_t byte = data [position];
+    if (!((byte >= 0xa0 && byte <= 0xbf) || (byte >= 0xd9 && byte <= 0xdb))
+    ||  !s_header (data + position, size - position, &header, &payload, &children, &container)
+    ||  header > size - position || payload > size - position - header)
+        return false;
+    *text = data + position + header;
+    *length = (size_t) payload;
+    return true;
+}
+
+bool
+wire_raw_map_get (const void *map, size_t size, const char *key, const void **value,
+                  size_t *value_size)
+{
+    const uint8_t *data = (const uint8_t *) map;
+    size_t header, key_length = strlen (key);
+    uint64_t payload, children;
+    bool container;
+    uint8_t byte = size? data [0]: 0;
+    if (!((byte >= 0x80 && byte <= 0x8f) || byte == 0xde || byte == 0xdf)
+    ||  !s_header (data, size, &header, &payload, &children, &container))
+        return false;
+    size_t position = header;
+    for (uint64_t pair = 0; pair < children / 2; pair++) {
+        const uint8_t *text;
+        size_t length, value_at = s_value_end (data, size, position);
+        if (value_at == 0)
+            return false;
+        bool match = s_raw_str (data, size, position, &text, &length)
+                  && length == key_length && memcmp (text, key, length) == 0;
+        size_t end = s_value_end (data, size, value_at);
+        if (end == 0)
+            return false;
+        //  The first of equal keys, as wire_map_get.
+        if (match) {
+            *value = data + value_at;
+            *value_size = end - value_at;
+            return true;
+        }
+        position = end;
+    }
+    return false;
+}
+
 const msgpack_object *
 wire_map_get (const msgpack_object *map, const char *key)
 {

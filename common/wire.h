@@ -21,6 +21,12 @@ daiban_code_t wire_unpack (const void *data, size_t size, msgpack_zone *zone,
 //  The value of key in a map object, or NULL (also when map is not a map).
 const msgpack_object *wire_map_get (const msgpack_object *map, const char *key);
 
+//  The bytes of key's value in the raw msgpack map at map (the first of
+//  equal keys, as wire_map_get), without building objects; false when
+//  map is not a map or holds no such string key.
+bool wire_raw_map_get (const void *map, size_t size, const char *key, const void **value,
+                       size_t *value_size);
+
 bool wire_is_str (const msgpack_object *object);
 bool wire_is_int (const msgpack_object *object);
 bool wire_str_eq (const msgpack_object *object, const char *text);

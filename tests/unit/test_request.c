@@ -841,6 +841,49 @@ test_envelope_pack_committed (void **state)
     unit_value_release (&value);
 }
 
+//  The committed event carries the body's bytes as the client packed them
+//  (an int64 5 stays 9 bytes), the same body the checks read: with two
+//  "body" keys, the first.
+static void
+test_pack_committed_keeps_body_bytes (void **state)
+{
+    (void) state;
+    wire_buffer_t buffer;
+    s_pack_post_start (&buffer, 6);
+    size_t body_at = buffer.buffer.size;
+    msgpack_pack_map (&buffer.packer, 1);
+    wire_pack_key (&buffer.packer, "n");
+    unsigned char int64_five [] = { 0xd3, 0, 0, 0, 0, 0, 0, 0, 5 };
+    wire_pack_raw (&buffer.packer, int64_five, sizeof int64_five);
+    size_t body_size = buffer.buffer.size - body_at;
+    wire_pack_key (&buffer.packer, "body");
+    msgpack_pack_map (&buffer.packer, 0);
+    request_t request;
+    request_init (&request);
+    daiban_error_t err = { 0 };
+    assert_int_equal (request_decode (&request, buffer.buffer.data, buffer.buffer.size, &err),
+                      DAIBAN_OK);
+    assert_ptr_equal (request.event.body_raw, buffer.buffer.data + body_at);
+    assert_int_equal (request.event.body_raw_size, body_size);
+    assert_non_null (wire_map_get (request.event.body, "n"));
+
+    wire_buffer_t committed;
+    wire_buffer_init (&committed);
+    envelope_pack_committed (&request.event, 7, 8, 0, &committed.packer);
+    const void *stored;
+    size_t stored_size;
+    assert_true (wire_raw_map_get (committed.buffer.data, committed.buffer.size, "body",
+                                   &stored, &stored_size));
+    assert_int_equal (stored_size, body_size);
+    assert_memory_equal (stored, buffer.buffer.data + body_at, body_size);
+    json_t *json = unit_bytes_to_json (committed.buffer.data, committed.buffer.size);
+    s_assert_json_equal (json, "{'id':'e','type':'worklog.added','case':'C','source':'s',"
+                               "'by':'s','body':{'n':5},'seq':7,'ts':8}");
+    json_decref (json);
+    wire_buffer_release (&committed);
+    s_release (&request, &buffer);
+}
+
 int
 main (void)
 {
@@ -859,6 +902,7 @@ main (void)
         cmocka_unit_test (test_replies_echo_rid),
         cmocka_unit_test (test_replies_without_rid),
         cmocka_unit_test (test_envelope_case_id_valid),
+        cmocka_unit_test (test_pack_committed_keeps_body_bytes),
         cmocka_unit_test (test_envelope_emitted),
         cmocka_unit_test (test_envelope_pack_committed),
     };

@@ -342,6 +342,41 @@ test_unpack_nesting_limit_empty_innermost (void **state)
 
 //  --- Reading helpers --------------------------------------------------
 
+//  wire_raw_map_get finds a value's bytes in the raw map, as wire_map_get
+//  finds its object: string keys only, the first of equal keys, any width.
+static void
+test_raw_map_get (void **state)
+{
+    (void) state;
+    //  {"a": 1, str16 "bb": int64 5, bin "c": "x", "bb": 2, "d": [1, {"e": nil}]}
+    const char *hex = "85" "a161" "01" "da00026262" "d30000000000000005"
+                      "c40163" "a178" "a26262" "02" "a164" "9201" "81a165c0";
+    size_t size;
+    unsigned char *bytes = unit_hex (hex, &size);
+    const void *value;
+    size_t value_size;
+    assert_true (wire_raw_map_get (bytes, size, "a", &value, &value_size));
+    assert_int_equal (value_size, 1);
+    assert_memory_equal (value, "\x01", 1);
+    //  A str16 key matches; the first "bb" wins, its int64 form kept.
+    assert_true (wire_raw_map_get (bytes, size, "bb", &value, &value_size));
+    assert_int_equal (value_size, 9);
+    assert_ptr_equal (value, bytes + 9);
+    //  A bin key is not a string key.
+    assert_false (wire_raw_map_get (bytes, size, "c", &value, &value_size));
+    //  A nested value is one span.
+    assert_true (wire_raw_map_get (bytes, size, "d", &value, &value_size));
+    assert_int_equal (value_size, 6);
+    assert_ptr_equal (value, bytes + size - 6);
+    assert_false (wire_raw_map_get (bytes, size, "e", &value, &value_size));
+    //  Cut anywhere, the lookup of the last key fails and reads nothing past.
+    for (size_t cut = 0; cut < size; cut++)
+        assert_false (wire_raw_map_get (bytes, cut, "d", &value, &value_size));
+    //  Not a map.
+    assert_false (wire_raw_map_get (bytes + 1, size - 1, "a", &value, &value_size));
+    free (bytes);
+}
+
 static void
 test_map_get_and_predicates (void **state)
 {
@@ -630,6 +665,7 @@ main (void)
         cmocka_unit_test (test_unpack_nesting_limit),
         cmocka_unit_test (test_unpack_nesting_limit_empty_innermost),
         cmocka_unit_test (test_map_get_and_predicates),
+        cmocka_unit_test (test_raw_map_get),
         cmocka_unit_test (test_str_copy_and_dup),
         cmocka_unit_test (test_utf8_valid),
         cmocka_unit_test (test_utf8_valid_exhaustive),
