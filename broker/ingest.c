@@ -127,9 +127,10 @@ s_apply_and_append (case_cache_t *cache, const envelope_t *event, const principa
         if (registering)
             case_state_destroy (&state);
         if (!code)
-            code = store_event_append (store, txn, seq, committed->buffer.data,
-                                       committed->buffer.size, event->source, event->source_size,
-                                       event->id, event->id_size, event->case_id, err);
+            code = store_event_append_claimed (store, txn, seq, committed->buffer.data,
+                                               committed->buffer.size, event->source,
+                                               event->source_size, event->id, event->id_size,
+                                               event->case_id, err);
     }
     free (agent_before);
     return code;
@@ -142,19 +143,24 @@ ingest_event (case_cache_t *cache, const envelope_t *event, const principal_t *p
 {
     store_t *store = case_cache_store (cache);
     MDB_txn *txn = case_cache_txn (cache);
-    *duplicate = false;
-    daiban_code_t code = store_event_id_get (store, txn, event->source, event->source_size,
-                                             event->id, event->id_size, seq_out, err);
-    if (code == DAIBAN_OK) {
-        *duplicate = true;
-        return DAIBAN_OK;
+    daiban_code_t code = store_event_id_claim (store, txn, event->source, event->source_size,
+                                               event->id, event->id_size, seq, duplicate,
+                                               seq_out, err);
+    if (code || *duplicate)
+        return code;
+    code = event_type_check_body (event->type, event->body, err);
+    if (!code)
+        code = s_apply_and_append (cache, event, principal, seq, ts, cause, committed, err);
+    if (code) {
+        //  Refused: the id stays free for a corrected post.
+        daiban_error_t undo_err = { 0 };
+        if (store_event_id_unclaim (store, txn, event->source, event->source_size, event->id,
+                                    event->id_size, &undo_err)) {
+            *err = undo_err;
+            return undo_err.code;
+        }
+        return code;
     }
-    if (code != DAIBAN_NOT_FOUND)
-        return code;
-    if ((code = event_type_check_body (event->type, event->body, err)))
-        return code;
-    if ((code = s_apply_and_append (cache, event, principal, seq, ts, cause, committed, err)))
-        return code;
     *seq_out = seq;
     return DAIBAN_OK;
 }

@@ -124,9 +124,28 @@ daiban_code_t store_event_id_get (store_t *self, MDB_txn *txn, const char *sourc
                                   size_t source_size, const char *id, size_t id_size,
                                   uint64_t *seq, daiban_error_t *err);
 
+//  Dedupe in one walk of the tree: claims (source, id) for seq in the
+//  open batch, or, when the key is held already (committed, or earlier in
+//  the batch), sets *duplicate and *held_seq. A claim is logged only when
+//  its event is appended (store_event_append_claimed); an event refused
+//  after its claim gives it back with store_event_id_unclaim.
+daiban_code_t store_event_id_claim (store_t *self, MDB_txn *txn, const char *source,
+                                    size_t source_size, const char *id, size_t id_size,
+                                    uint64_t seq, bool *duplicate, uint64_t *held_seq,
+                                    daiban_error_t *err);
+daiban_code_t store_event_id_unclaim (store_t *self, MDB_txn *txn, const char *source,
+                                      size_t source_size, const char *id, size_t id_size,
+                                      daiban_error_t *err);
+//  Appends the event whose (source, id) is claimed for seq, with its
+//  dedupe key and its place in the case's timeline.
+daiban_code_t store_event_append_claimed (store_t *self, MDB_txn *txn, uint64_t seq,
+                                          const void *data, size_t size, const char *source,
+                                          size_t source_size, const char *id, size_t id_size,
+                                          const char *case_id, daiban_error_t *err);
+
 //  Appends an event at seq (must be last + 1) with its dedupe key and
-//  its place in the case's timeline. Not atomic by itself: after an
-//  error the caller aborts the whole transaction.
+//  its place in the case's timeline: claim and append. Not atomic by
+//  itself: after an error the caller aborts the whole transaction.
 daiban_code_t store_event_append (store_t *self, MDB_txn *txn, uint64_t seq,
                                   const void *data, size_t size, const char *source,
                                   size_t source_size, const char *id, size_t id_size,

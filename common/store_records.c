@@ -2,6 +2,7 @@
     and case timelines, case states — and its key helpers (see store.h). */
 #include "store_internal.h"
 
+#include <errno.h>
 #include <string.h>
 
 void
@@ -34,14 +35,25 @@ s_event_id_key (unsigned char *key, const char *source, size_t source_size, cons
     return 1 + source_size + id_size;
 }
 
+//  The dedupe key of (source, id) in key (512 bytes); 0 when too long.
+static size_t
+s_event_id_key_checked (unsigned char key [512], const char *source, size_t source_size,
+                        const char *id, size_t id_size)
+{
+    if (source_size > 255 || 1 + source_size + id_size > 512)
+        return 0;
+    return s_event_id_key (key, source, source_size, id, id_size);
+}
+
 daiban_code_t
 store_event_id_get (store_t *self, MDB_txn *txn, const char *source, size_t source_size,
                     const char *id, size_t id_size, uint64_t *seq, daiban_error_t *err)
 {
     unsigned char buffer [512];
-    if (source_size > 255 || 1 + source_size + id_size > sizeof buffer)
+    MDB_val key = { s_event_id_key_checked (buffer, source, source_size, id, id_size), buffer };
+    MDB_val value;
+    if (key.mv_size == 0)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "source and id too long");
-    MDB_val key = { s_event_id_key (buffer, source, source_size, id, id_size), buffer }, value;
     int rc = mdb_get (txn, self->dbi [STORE_DB_EVENT_IDS], &key, &value);
     if (rc == MDB_NOTFOUND)
         return DAIBAN_NOT_FOUND;
@@ -62,23 +74,72 @@ store_scoped_key (unsigned char *key, const char *name, uint64_t seq)
 }
 
 daiban_code_t
-store_event_append (store_t *self, MDB_txn *txn, uint64_t seq, const void *data, size_t size,
-                    const char *source, size_t source_size, const char *id, size_t id_size,
-                    const char *case_id, daiban_error_t *err)
+store_event_id_claim (store_t *self, MDB_txn *txn, const char *source, size_t source_size,
+                      const char *id, size_t id_size, uint64_t seq, bool *duplicate,
+                      uint64_t *held_seq, daiban_error_t *err)
 {
-    unsigned char seq_key [8], id_key [512], case_key [80];
+    unsigned char id_key [512], seq_key [8];
+    MDB_val key = { s_event_id_key_checked (id_key, source, source_size, id, id_size), id_key };
+    if (key.mv_size == 0)
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST, "source and id too long");
+    store_u64_to_key (seq, seq_key);
+    MDB_val value = { 8, seq_key };
+    //  One walk of the tree for the lookup and the insert: LMDB gives the
+    //  held value back on MDB_KEYEXIST.
+    int rc = mdb_put (txn, self->dbi [STORE_DB_EVENT_IDS], &key, &value, MDB_NOOVERWRITE);
+    *duplicate = rc == MDB_KEYEXIST;
+    if (*duplicate) {
+        *held_seq = value.mv_size == 8? store_key_to_u64 (value.mv_data): 0;
+        return DAIBAN_OK;
+    }
+    if (rc)
+        self->spoiled = true;
+    return rc? store_lmdb_error (rc, "dedupe claim", err): DAIBAN_OK;
+}
+
+daiban_code_t
+store_event_id_unclaim (store_t *self, MDB_txn *txn, const char *source, size_t source_size,
+                        const char *id, size_t id_size, daiban_error_t *err)
+{
+    //  A spoiled batch goes whole, the claim with it (LMDB refuses any
+    //  further write to a transaction that failed one).
+    if (self->spoiled)
+        return DAIBAN_OK;
+    unsigned char id_key [512];
+    MDB_val key = { s_event_id_key_checked (id_key, source, source_size, id, id_size), id_key };
+    int rc = key.mv_size? mdb_del (txn, self->dbi [STORE_DB_EVENT_IDS], &key, NULL): 0;
+    if (rc)
+        self->spoiled = true;
+    return rc? store_lmdb_error (rc, "dedupe unclaim", err): DAIBAN_OK;
+}
+
+static daiban_code_t
+s_check_seq (store_t *self, uint64_t seq, daiban_error_t *err)
+{
     if (seq != self->pending_seq + 1)
         return daiban_error_set (err, DAIBAN_INTERNAL, "append seq %llu after %llu",
                                  (unsigned long long) seq, (unsigned long long) self->pending_seq);
-    if (source_size > 255 || 1 + source_size + id_size > sizeof id_key || strlen (case_id) > 64)
+    return DAIBAN_OK;
+}
+
+daiban_code_t
+store_event_append_claimed (store_t *self, MDB_txn *txn, uint64_t seq, const void *data,
+                            size_t size, const char *source, size_t source_size, const char *id,
+                            size_t id_size, const char *case_id, daiban_error_t *err)
+{
+    unsigned char seq_key [8], id_key [512], case_key [80];
+    if (s_check_seq (self, seq, err))
+        return err->code;
+    size_t id_key_size = s_event_id_key_checked (id_key, source, source_size, id, id_size);
+    if (id_key_size == 0 || strlen (case_id) > 64)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "source, id or case too long");
     store_u64_to_key (seq, seq_key);
     MDB_val key = { 8, seq_key }, value = { size, (void *) data };
     int rc = store_put (self, txn, STORE_DB_EVENTS, &key, &value, MDB_APPEND);
-    if (!rc) {
-        MDB_val id_entry = { s_event_id_key (id_key, source, source_size, id, id_size), id_key };
-        MDB_val seq_value = { 8, seq_key };
-        rc = store_put (self, txn, STORE_DB_EVENT_IDS, &id_entry, &seq_value, MDB_NOOVERWRITE);
+    //  The claim is in the tree already: only the log needs it now.
+    if (!rc && !wal_batch_put (self->wal, STORE_DB_EVENT_IDS, id_key, id_key_size, seq_key, 8)) {
+        rc = ENOMEM;
+        self->spoiled = true;
     }
     if (!rc) {
         MDB_val case_entry = { store_scoped_key (case_key, case_id, seq), case_key };
@@ -89,6 +150,25 @@ store_event_append (store_t *self, MDB_txn *txn, uint64_t seq, const void *data,
         return store_lmdb_error (rc, "append event", err);
     self->pending_seq = seq;
     return DAIBAN_OK;
+}
+
+daiban_code_t
+store_event_append (store_t *self, MDB_txn *txn, uint64_t seq, const void *data, size_t size,
+                    const char *source, size_t source_size, const char *id, size_t id_size,
+                    const char *case_id, daiban_error_t *err)
+{
+    bool duplicate;
+    uint64_t held_seq;
+    if (s_check_seq (self, seq, err))
+        return err->code;
+    daiban_code_t code = store_event_id_claim (self, txn, source, source_size, id, id_size, seq,
+                                               &duplicate, &held_seq, err);
+    if (!code && duplicate)
+        return store_lmdb_error (MDB_KEYEXIST, "append event", err);
+    if (!code)
+        code = store_event_append_claimed (self, txn, seq, data, size, source, source_size, id,
+                                           id_size, case_id, err);
+    return code;
 }
 
 daiban_code_t

@@ -3,6 +3,7 @@ op and every error code, the check order of "Rules", dedupe, rid, history
 paging, ordering of pipelined posts, and the test clock, against the real
 daiban-broker over a real DEALER socket."""
 
+import copy
 import os
 import sys
 import unittest
@@ -440,6 +441,31 @@ class IngressTest(BrokerCase):
         reply = self.client.post(event("case.materials_supplied", nowhere, {}))
         self.assertError(reply, "invalid_body", names="materials")
         self.assertNothingWritten(before)
+
+    def test_refused_id_stays_free(self):
+        # A refused post leaves its (source, id) free: posted again, corrected,
+        # in the same pipelined batch or later, it commits, and only once.
+        case = new_case_id()
+        registered = self.client.post_ok(sample_registration(case))
+        good = worklog(case, note="更正后")
+        bad = copy.deepcopy(good)
+        del bad["body"]["note"]
+        unknown_case = dict(copy.deepcopy(good), case=new_case_id())
+        replies = self.client.pipeline([post_request(bad), post_request(unknown_case),
+                                        post_request(good), post_request(good)], window=4)
+        self.assertError(replies[0], "invalid_body")
+        self.assertError(replies[1], "not_found")
+        self.assertOk(replies[2])
+        self.assertEqual((replies[2]["seq"], replies[2]["duplicate"]), (registered + 1, False))
+        self.assertEqual((replies[3]["seq"], replies[3]["duplicate"]), (registered + 1, True))
+        later = worklog(case, note="第二条")
+        self.assertError(self.client.post(dict(copy.deepcopy(later), case=new_case_id())),
+                         "not_found")
+        again = self.client.post(later)
+        self.assertOk(again)
+        self.assertEqual((again["seq"], again["duplicate"]), (registered + 2, False))
+        self.assertEqual([e["id"] for e in self.client.all_history(registered + 1)],
+                         [good["id"], later["id"]])
 
     def test_conflict(self):
         before = self.last_seq(self.client)

@@ -424,6 +424,60 @@ test_duplicate_id_refused (void **state)
     assert_int_equal (store_last_seq (s_store), EVENT_COUNT);
 }
 
+//  Dedupe in one walk: a claim holds the key within the batch, a key
+//  given back is free again, and an appended claim is committed.
+static void
+test_dedupe_claim (void **state)
+{
+    (void) state;
+    s_commit_events (s_store, 1);
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    bool duplicate = true;
+    uint64_t held = 0, next = EVENT_COUNT + 1;
+    assert_int_equal (store_write_begin (s_store, &txn, &err), DAIBAN_OK);
+    //  A committed key is held, with its seq.
+    assert_int_equal (store_event_id_claim (s_store, txn, s_events [0].source,
+                                            strlen (s_events [0].source), s_events [0].id,
+                                            strlen (s_events [0].id), next, &duplicate, &held,
+                                            &err), DAIBAN_OK);
+    assert_true (duplicate);
+    assert_int_equal (held, 1);
+    //  A new key is claimed, and then held within the batch.
+    assert_int_equal (store_event_id_claim (s_store, txn, "w", 1, "gone", 4, next, &duplicate,
+                                            &held, &err), DAIBAN_OK);
+    assert_false (duplicate);
+    assert_int_equal (store_event_id_claim (s_store, txn, "w", 1, "gone", 4, next + 1,
+                                            &duplicate, &held, &err), DAIBAN_OK);
+    assert_true (duplicate);
+    assert_int_equal (held, next);
+    //  Given back, it is free; another claims the seq and is appended.
+    assert_int_equal (store_event_id_unclaim (s_store, txn, "w", 1, "gone", 4, &err), DAIBAN_OK);
+    uint64_t seq;
+    assert_int_equal (store_event_id_get (s_store, txn, "w", 1, "gone", 4, &seq, &err),
+                      DAIBAN_NOT_FOUND);
+    assert_int_equal (store_event_id_claim (s_store, txn, "w", 1, "kept", 4, next, &duplicate,
+                                            &held, &err), DAIBAN_OK);
+    assert_false (duplicate);
+    char data [64];
+    s_event_data (next, "A", data, sizeof data);
+    assert_int_equal (store_event_append_claimed (s_store, txn, next, data, sizeof data, "w", 1,
+                                                  "kept", 4, "A", &err), DAIBAN_OK);
+    //  Too long to be a key: refused before anything is written.
+    char long_id [600];
+    memset (long_id, 'x', sizeof long_id);
+    assert_int_equal (store_event_id_claim (s_store, txn, "w", 1, long_id, sizeof long_id,
+                                            next + 1, &duplicate, &held, &err),
+                      DAIBAN_BAD_REQUEST);
+    assert_int_equal (store_write_commit (s_store, &err), DAIBAN_OK);
+    assert_int_equal (store_read_begin (s_store, &txn, &err), DAIBAN_OK);
+    s_assert_id (s_store, txn, "w", "kept", next);
+    s_assert_event (s_store, txn, next, "A", sizeof data);
+    assert_int_equal (store_event_id_get (s_store, txn, "w", 1, "gone", 4, &seq, &err),
+                      DAIBAN_NOT_FOUND);
+    store_read_end (s_store, &txn);
+}
+
 //  Writes a raw value into the meta database, as another version would.
 static void
 s_write_schema (const char *dir, const char *version)
@@ -726,6 +780,52 @@ test_crash_recovery (void **state)
     s_reopen_recovered (26);
 }
 
+//  A claim given back and one appended, synced, then a crash: the log
+//  has the appended one only (the tree had both for a while).
+static int
+s_child_claims_then_crash (void)
+{
+    daiban_error_t err = { 0 };
+    store_t *store = store_new (s_dir, MAP_SIZE, &err);
+    UNIT_CHILD_CHECK (store, 1, err.message);
+    MDB_txn *txn;
+    bool duplicate;
+    uint64_t held;
+    char data [40];
+    s_event_data (1, "A", data, sizeof data);
+    UNIT_CHILD_CHECK (store_write_begin (store, &txn, &err) == DAIBAN_OK, 2, err.message);
+    UNIT_CHILD_CHECK (store_event_id_claim (store, txn, "w", 1, "gone", 4, 1, &duplicate, &held,
+                                            &err) == DAIBAN_OK && !duplicate, 3, "claim");
+    UNIT_CHILD_CHECK (store_event_id_unclaim (store, txn, "w", 1, "gone", 4, &err) == DAIBAN_OK,
+                      4, err.message);
+    UNIT_CHILD_CHECK (store_event_id_claim (store, txn, "w", 1, "kept", 4, 1, &duplicate, &held,
+                                            &err) == DAIBAN_OK && !duplicate, 5, "claim");
+    UNIT_CHILD_CHECK (store_event_append_claimed (store, txn, 1, data, sizeof data, "w", 1,
+                                                  "kept", 4, "A", &err) == DAIBAN_OK,
+                      6, err.message);
+    UNIT_CHILD_CHECK (store_write_commit (store, &err) == DAIBAN_OK, 7, err.message);
+    UNIT_CHILD_CHECK (store_sync (store, &err) == DAIBAN_OK, 8, err.message);
+    return 0;
+}
+
+static void
+test_dedupe_claim_replayed (void **state)
+{
+    (void) state;
+    s_run_crashing_child (s_child_claims_then_crash);
+    assert_int_equal (s_checkpointed_events (s_dir), 0);
+    s_store = s_open (s_dir, MAP_SIZE);
+    assert_int_equal (store_last_seq (s_store), 1);
+    MDB_txn *txn;
+    daiban_error_t err = { 0 };
+    uint64_t seq;
+    assert_int_equal (store_read_begin (s_store, &txn, &err), DAIBAN_OK);
+    s_assert_id (s_store, txn, "w", "kept", 1);
+    assert_int_equal (store_event_id_get (s_store, txn, "w", 1, "gone", 4, &seq, &err),
+                      DAIBAN_NOT_FOUND);
+    store_read_end (s_store, &txn);
+}
+
 //  Batch A committed, batch B written then aborted, batch C: A and C.
 static void
 s_assert_a_and_c (store_t *store)
@@ -953,10 +1053,12 @@ main (void)
         cmocka_unit_test_setup_teardown (test_case_states, s_setup_store, s_teardown),
         cmocka_unit_test_setup_teardown (test_reopen_keeps_data, s_setup_store, s_teardown),
         cmocka_unit_test_setup_teardown (test_duplicate_id_refused, s_setup_store, s_teardown),
+        cmocka_unit_test_setup_teardown (test_dedupe_claim, s_setup_store, s_teardown),
         cmocka_unit_test_setup_teardown (test_schema_version_mismatch, s_setup_store, s_teardown),
         cmocka_unit_test_setup_teardown (test_data_dir, s_setup_dir, s_teardown),
         cmocka_unit_test_setup_teardown (test_map_growth, s_setup_dir, s_teardown),
         cmocka_unit_test_setup_teardown (test_crash_recovery, s_setup_dir, s_teardown),
+        cmocka_unit_test_setup_teardown (test_dedupe_claim_replayed, s_setup_dir, s_teardown),
         cmocka_unit_test_setup_teardown (test_aborted_batch_undone, s_setup_store, s_teardown),
         cmocka_unit_test_setup_teardown (test_checkpoint, s_setup_store, s_teardown),
         cmocka_unit_test_setup_teardown (test_data_dir_in_use, s_setup_store, s_teardown),
