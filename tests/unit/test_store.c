@@ -459,9 +459,9 @@ test_dedupe_claim (void **state)
     assert_int_equal (store_event_id_claim (s_store, txn, "w", 1, "kept", 4, next, &duplicate,
                                             &held, &err), DAIBAN_OK);
     assert_false (duplicate);
-    char data [64];
-    s_event_data (next, "A", data, sizeof data);
-    assert_int_equal (store_event_append_claimed (s_store, txn, next, data, sizeof data, "w", 1,
+    char data [4096];
+    s_event_data (next, "A", data, 64);
+    assert_int_equal (store_event_append_claimed (s_store, txn, next, data, 64, "w", 1,
                                                   "kept", 4, "A", &err), DAIBAN_OK);
     //  Too long to be a key: refused before anything is written.
     char long_id [600];
@@ -472,7 +472,7 @@ test_dedupe_claim (void **state)
     assert_int_equal (store_write_commit (s_store, &err), DAIBAN_OK);
     assert_int_equal (store_read_begin (s_store, &txn, &err), DAIBAN_OK);
     s_assert_id (s_store, txn, "w", "kept", next);
-    s_assert_event (s_store, txn, next, "A", sizeof data);
+    s_assert_event (s_store, txn, next, "A", 64);
     assert_int_equal (store_event_id_get (s_store, txn, "w", 1, "gone", 4, &seq, &err),
                       DAIBAN_NOT_FOUND);
     store_read_end (s_store, &txn);
@@ -791,8 +791,8 @@ s_child_claims_then_crash (void)
     MDB_txn *txn;
     bool duplicate;
     uint64_t held;
-    char data [40];
-    s_event_data (1, "A", data, sizeof data);
+    char data [4096];
+    s_event_data (1, "A", data, 40);
     UNIT_CHILD_CHECK (store_write_begin (store, &txn, &err) == DAIBAN_OK, 2, err.message);
     UNIT_CHILD_CHECK (store_event_id_claim (store, txn, "w", 1, "gone", 4, 1, &duplicate, &held,
                                             &err) == DAIBAN_OK && !duplicate, 3, "claim");
@@ -800,7 +800,7 @@ s_child_claims_then_crash (void)
                       4, err.message);
     UNIT_CHILD_CHECK (store_event_id_claim (store, txn, "w", 1, "kept", 4, 1, &duplicate, &held,
                                             &err) == DAIBAN_OK && !duplicate, 5, "claim");
-    UNIT_CHILD_CHECK (store_event_append_claimed (store, txn, 1, data, sizeof data, "w", 1,
+    UNIT_CHILD_CHECK (store_event_append_claimed (store, txn, 1, data, 40, "w", 1,
                                                   "kept", 4, "A", &err) == DAIBAN_OK,
                       6, err.message);
     UNIT_CHILD_CHECK (store_write_commit (store, &err) == DAIBAN_OK, 7, err.message);
