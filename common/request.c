@@ -66,13 +66,9 @@ request_decode (request_t *self, const void *data, size_t size, daiban_error_t *
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event: required");
     if ((code = envelope_parse (&self->event, event, ENVELOPE_POSTED, err)))
         return code;
-    const void *event_raw, *body_raw;
-    size_t event_size, body_size;
-    if (wire_raw_map_get (data, size, "event", &event_raw, &event_size)
-    &&  wire_raw_map_get (event_raw, event_size, "body", &body_raw, &body_size)) {
-        self->event.body_raw = body_raw;
-        self->event.body_raw_size = body_size;
-    }
+    //  Packed again as committed from the bytes the client sent.
+    wire_pair_value_bytes (data, size, wire_map_pair (event, "body"), &self->event.body_raw,
+                           &self->event.body_raw_size);
     return DAIBAN_OK;
 }
 

@@ -149,80 +149,72 @@ s_value_end (const uint8_t *data, size_t size, size_t position)
 {
     uint64_t remaining = 1;
     while (remaining) {
+        if (position >= size)
+            return 0;
+        //  Per event on every value of a post: the short forms first.
+        uint8_t byte = data [position];
+        remaining--;
+        if (byte <= 0x7f || byte >= 0xe0 || byte == 0xc0 || byte == 0xc2 || byte == 0xc3) {
+            position++;
+            continue;
+        }
+        if (byte >= 0xa0 && byte <= 0xbf) {
+            position += 1 + (byte & 0x1f);
+            continue;
+        }
+        if (byte >= 0x80 && byte <= 0x8f) {
+            remaining += 2 * (byte & 0x0f);
+            position++;
+            continue;
+        }
         size_t header;
         uint64_t payload, children;
         bool container;
-        if (position >= size
-        ||  !s_header (data + position, size - position, &header, &payload, &children, &container)
+        if (!s_header (data + position, size - position, &header, &payload, &children, &container)
         ||  header > size - position || payload > size - position - header)
             return 0;
         position += header + (size_t) payload;
-        remaining += children - 1;
+        remaining += children;
     }
-    return position;
-}
-
-//  The string at data [position] (a str of any width), or false.
-static bool
-s_raw_str (const uint8_t *data, size_t size, size_t position, const uint8_t **text,
-           size_t *length)
-{
-    size_t header;
-    uint64_t payload, children;
-    bool container;
-    uint8_t byte = data [position];
-    if (!((byte >= 0xa0 && byte <= 0xbf) || (byte >= 0xd9 && byte <= 0xdb))
-    ||  !s_header (data + position, size - position, &header, &payload, &children, &container)
-    ||  header > size - position || payload > size - position - header)
-        return false;
-    *text = data + position + header;
-    *length = (size_t) payload;
-    return true;
+    return position <= size? position: 0;
 }
 
 bool
-wire_raw_map_get (const void *map, size_t size, const char *key, const void **value,
-                  size_t *value_size)
+wire_pair_value_bytes (const void *data, size_t size, const msgpack_object_kv *pair,
+                       const void **value, size_t *value_size)
 {
-    const uint8_t *data = (const uint8_t *) map;
-    size_t header, key_length = strlen (key);
-    uint64_t payload, children;
-    bool container;
-    uint8_t byte = size? data [0]: 0;
-    if (!((byte >= 0x80 && byte <= 0x8f) || byte == 0xde || byte == 0xdf)
-    ||  !s_header (data, size, &header, &payload, &children, &container))
+    //  A string key's bytes end where its value's begin.
+    if (!pair || pair->key.type != MSGPACK_OBJECT_STR)
         return false;
-    size_t position = header;
-    for (uint64_t pair = 0; pair < children / 2; pair++) {
-        const uint8_t *text;
-        size_t length, value_at = s_value_end (data, size, position);
-        if (value_at == 0)
-            return false;
-        bool match = s_raw_str (data, size, position, &text, &length)
-                  && length == key_length && memcmp (text, key, length) == 0;
-        size_t end = s_value_end (data, size, value_at);
-        if (end == 0)
-            return false;
-        //  The first of equal keys, as wire_map_get.
-        if (match) {
-            *value = data + value_at;
-            *value_size = end - value_at;
-            return true;
-        }
-        position = end;
-    }
-    return false;
+    uintptr_t first = (uintptr_t) data, key = (uintptr_t) pair->key.via.str.ptr;
+    if (key < first || key - first > size || pair->key.via.str.size > size - (key - first))
+        return false;
+    const uint8_t *bytes = (const uint8_t *) data;
+    size_t start = (size_t) (key - first) + pair->key.via.str.size;
+    size_t end = s_value_end (bytes, size, start);
+    if (end == 0)
+        return false;
+    *value = bytes + start;
+    *value_size = end - start;
+    return true;
 }
 
-const msgpack_object *
-wire_map_get (const msgpack_object *map, const char *key)
+const msgpack_object_kv *
+wire_map_pair (const msgpack_object *map, const char *key)
 {
     if (!map || map->type != MSGPACK_OBJECT_MAP)
         return NULL;
     for (uint32_t index = 0; index < map->via.map.size; index++)
         if (wire_str_eq (&map->via.map.ptr [index].key, key))
-            return &map->via.map.ptr [index].val;
+            return &map->via.map.ptr [index];
     return NULL;
+}
+
+const msgpack_object *
+wire_map_get (const msgpack_object *map, const char *key)
+{
+    const msgpack_object_kv *pair = wire_map_pair (map, key);
+    return pair? &pair->val: NULL;
 }
 
 bool
@@ -346,6 +338,14 @@ wire_utf8_valid (const char *text, size_t size)
 void
 wire_pack_strn (msgpack_packer *packer, const char *text, size_t size)
 {
+    //  Keys and most ids are fixstr: header and bytes in one write.
+    if (size < 32) {
+        char fixstr [32];
+        fixstr [0] = (char) (0xa0 | size);
+        memcpy (fixstr + 1, text, size);
+        packer->callback (packer->data, fixstr, size + 1);
+        return;
+    }
     msgpack_pack_str (packer, size);
     msgpack_pack_str_body (packer, text, size);
 }
@@ -377,12 +377,14 @@ s_buffer_write (void *data, const char *bytes, size_t size)
     wire_buffer_t *self = (wire_buffer_t *) data;
     if (self->failed)
         return -1;
-    //  Most writes are a type byte or a short number (msgpack-c writes
-    //  each separately): copied here, without a call to memcpy.
+    //  Most writes are a type byte (msgpack-c writes it apart from what
+    //  follows): that one without a call to memcpy.
     msgpack_sbuffer *buffer = &self->buffer;
-    if (size <= 8 && buffer->alloc - buffer->size >= size) {
-        for (size_t index = 0; index < size; index++)
-            buffer->data [buffer->size + index] = bytes [index];
+    if (buffer->alloc - buffer->size >= size) {
+        if (size == 1)
+            buffer->data [buffer->size] = bytes [0];
+        else
+            memcpy (buffer->data + buffer->size, bytes, size);
         buffer->size += size;
         return 0;
     }

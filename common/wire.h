@@ -21,11 +21,13 @@ daiban_code_t wire_unpack (const void *data, size_t size, msgpack_zone *zone,
 //  The value of key in a map object, or NULL (also when map is not a map).
 const msgpack_object *wire_map_get (const msgpack_object *map, const char *key);
 
-//  The bytes of key's value in the raw msgpack map at map (the first of
-//  equal keys, as wire_map_get), without building objects; false when
-//  map is not a map or holds no such string key.
-bool wire_raw_map_get (const void *map, size_t size, const char *key, const void **value,
-                       size_t *value_size);
+//  The pair of key in a map object (the first of equal keys), or NULL.
+const msgpack_object_kv *wire_map_pair (const msgpack_object *map, const char *key);
+
+//  The bytes of a pair's value in data, the message wire_unpack decoded
+//  it from (its strings point into data); false when they are not there.
+bool wire_pair_value_bytes (const void *data, size_t size, const msgpack_object_kv *pair,
+                            const void **value, size_t *value_size);
 
 bool wire_is_str (const msgpack_object *object);
 bool wire_is_int (const msgpack_object *object);

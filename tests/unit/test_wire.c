@@ -342,10 +342,10 @@ test_unpack_nesting_limit_empty_innermost (void **state)
 
 //  --- Reading helpers --------------------------------------------------
 
-//  wire_raw_map_get finds a value's bytes in the raw map, as wire_map_get
-//  finds its object: string keys only, the first of equal keys, any width.
+//  wire_pair_value_bytes finds a value's bytes in the message it was
+//  decoded from: the first of equal keys (as wire_map_get), any width.
 static void
-test_raw_map_get (void **state)
+test_pair_value_bytes (void **state)
 {
     (void) state;
     //  {"a": 1, str16 "bb": int64 5, bin "c": "x", "bb": 2, "d": [1, {"e": nil}]}
@@ -353,27 +353,41 @@ test_raw_map_get (void **state)
                       "c40163" "a178" "a26262" "02" "a164" "9201" "81a165c0";
     size_t size;
     unsigned char *bytes = unit_hex (hex, &size);
+    msgpack_zone zone;
+    msgpack_zone_init (&zone, 1024);
+    msgpack_object root;
+    daiban_error_t err = { 0 };
+    assert_int_equal (wire_unpack (bytes, size, &zone, &root, &err), DAIBAN_OK);
     const void *value;
     size_t value_size;
-    assert_true (wire_raw_map_get (bytes, size, "a", &value, &value_size));
+    assert_true (wire_pair_value_bytes (bytes, size, wire_map_pair (&root, "a"), &value,
+                                        &value_size));
+    assert_ptr_equal (value, bytes + 3);
     assert_int_equal (value_size, 1);
-    assert_memory_equal (value, "\x01", 1);
-    //  A str16 key matches; the first "bb" wins, its int64 form kept.
-    assert_true (wire_raw_map_get (bytes, size, "bb", &value, &value_size));
-    assert_int_equal (value_size, 9);
+    //  A str16 key; the first "bb" wins, its int64 form kept.
+    const msgpack_object_kv *pair = wire_map_pair (&root, "bb");
+    assert_ptr_equal (&pair->val, wire_map_get (&root, "bb"));
+    assert_true (wire_pair_value_bytes (bytes, size, pair, &value, &value_size));
     assert_ptr_equal (value, bytes + 9);
-    //  A bin key is not a string key.
-    assert_false (wire_raw_map_get (bytes, size, "c", &value, &value_size));
+    assert_int_equal (value_size, 9);
     //  A nested value is one span.
-    assert_true (wire_raw_map_get (bytes, size, "d", &value, &value_size));
-    assert_int_equal (value_size, 6);
+    assert_true (wire_pair_value_bytes (bytes, size, wire_map_pair (&root, "d"), &value,
+                                        &value_size));
     assert_ptr_equal (value, bytes + size - 6);
-    assert_false (wire_raw_map_get (bytes, size, "e", &value, &value_size));
-    //  Cut anywhere, the lookup of the last key fails and reads nothing past.
-    for (size_t cut = 0; cut < size; cut++)
-        assert_false (wire_raw_map_get (bytes, cut, "d", &value, &value_size));
-    //  Not a map.
-    assert_false (wire_raw_map_get (bytes + 1, size - 1, "a", &value, &value_size));
+    assert_int_equal (value_size, 6);
+    //  No pair, a bin key, or bytes that are not the pair's message.
+    assert_null (wire_map_pair (&root, "c"));
+    assert_false (wire_pair_value_bytes (bytes, size, NULL, &value, &value_size));
+    assert_false (wire_pair_value_bytes (bytes, size, &root.via.map.ptr [2], &value,
+                                         &value_size));
+    unsigned char other [64];
+    memcpy (other, bytes, size);
+    assert_false (wire_pair_value_bytes (other, size, pair, &value, &value_size));
+    //  Cut short, the value that runs past the end is not there.
+    for (size_t cut = size - 6; cut < size; cut++)
+        assert_false (wire_pair_value_bytes (bytes, cut, wire_map_pair (&root, "d"), &value,
+                                             &value_size));
+    msgpack_zone_destroy (&zone);
     free (bytes);
 }
 
@@ -665,7 +679,7 @@ main (void)
         cmocka_unit_test (test_unpack_nesting_limit),
         cmocka_unit_test (test_unpack_nesting_limit_empty_innermost),
         cmocka_unit_test (test_map_get_and_predicates),
-        cmocka_unit_test (test_raw_map_get),
+        cmocka_unit_test (test_pair_value_bytes),
         cmocka_unit_test (test_str_copy_and_dup),
         cmocka_unit_test (test_utf8_valid),
         cmocka_unit_test (test_utf8_valid_exhaustive),
