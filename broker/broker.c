@@ -192,8 +192,16 @@ broker_new (config_t *config, daiban_error_t *err)
         broker_destroy (&self);
         return NULL;
     }
-    for (size_t index = 0; index < self->batch_max; index++)
+    bool zones = true;
+    for (size_t index = 0; index < self->batch_max; index++) {
         wire_buffer_init (&self->pending [index].event);
+        zones = request_init (&self->pending [index].request) && zones;
+    }
+    if (!zones) {
+        daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
+        broker_destroy (&self);
+        return NULL;
+    }
     self->started = s_now (self);
     self->checkpoint_at = zclock_mono ();
     return self;
@@ -205,8 +213,10 @@ broker_destroy (broker_t **self_p)
     if (!self_p || !*self_p)
         return;
     broker_t *self = *self_p;
-    for (size_t index = 0; self->pending && index < self->batch_max; index++)
+    for (size_t index = 0; self->pending && index < self->batch_max; index++) {
         wire_buffer_release (&self->pending [index].event);
+        request_release (&self->pending [index].request);
+    }
     free (self->pending);
     free (self->bodies);
     wire_buffer_release (&self->reply);
@@ -255,11 +265,10 @@ s_receive (guard_t *guard, void *socket, pending_t *pending, zmq_msg_t *body)
 {
     zmq_msg_init (&pending->identity);
     zmq_msg_init (body);
-    request_init (&pending->request);
+    request_reset (&pending->request);
     daiban_error_clear (&pending->err);
     if (zmq_msg_recv (&pending->identity, socket, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close (&pending->identity);
-        request_release (&pending->request);
         return 0;
     }
     int frames = 0;
@@ -495,7 +504,7 @@ s_ingress_turn (broker_t *self)
     s_answer (self, count, s_now (self));
     s_collect_posts (self, count);
     for (size_t index = 0; index < count; index++) {
-        request_release (&self->pending [index].request);
+        request_reset (&self->pending [index].request);
         zmq_msg_close (&self->pending [index].identity);
         zmq_msg_close (&self->bodies [index]);
     }

@@ -15,17 +15,29 @@ request_op_name (request_op_t op)
     return op < REQUEST_OP_COUNT? s_op_names [op]: "unknown";
 }
 
-void
+bool
 request_init (request_t *self)
 {
     memset (self, 0, sizeof *self);
-    msgpack_zone_init (&self->zone, 1024);
+    return msgpack_zone_init (&self->zone, 1024);
+}
+
+void
+request_reset (request_t *self)
+{
+    msgpack_zone_clear (&self->zone);
+    memset (&self->root, 0, sizeof self->root);
+    self->op = 0;
+    self->rid = NULL;
+    memset (&self->event, 0, sizeof self->event);
 }
 
 void
 request_release (request_t *self)
 {
-    msgpack_zone_destroy (&self->zone);
+    //  A zone whose init failed (or never ran on zeroed memory) has no chunk.
+    if (self->zone.chunk_list.head)
+        msgpack_zone_destroy (&self->zone);
     memset (self, 0, sizeof *self);
 }
 

@@ -36,11 +36,15 @@ typedef struct {
     envelope_t event;               //  for post
 } request_t;
 
-void request_init (request_t *self);
+//  False when out of memory.
+bool request_init (request_t *self);
 
 //  The wire name of an op ("post", "history", ...).
 const char *request_op_name (request_op_t op);
 void request_release (request_t *self);
+//  Empty for the next request; the zone keeps its first chunk, so that a
+//  request costs no allocation of its own.
+void request_reset (request_t *self);
 
 //  Decodes a request frame: size, msgpack, map, op, and for post the
 //  event's envelope. rid is set as soon as the frame is a map, so that

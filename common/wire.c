@@ -293,6 +293,27 @@ s_utf8_second (uint8_t lead, uint8_t second)
     return second >= low && second <= high;
 }
 
+//  Past a run of 3-byte characters, two per 8-byte load: each a lead
+//  1110xxxx and two 10xxxxxx. Leads E0 and ED, whose second byte has a
+//  narrower range, stop the run (the general path judges them).
+static size_t
+s_utf8_three_byte_run (const uint8_t *bytes, size_t index, size_t size)
+{
+#if defined (__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (size - index >= 8) {
+        uint64_t word;
+        memcpy (&word, bytes + index, 8);
+        if ((word & 0xc0c0f0c0c0f0ULL) != 0x8080e08080e0ULL)
+            break;
+        unsigned first = word & 0x0f, second = (word >> 24) & 0x0f;
+        if (first == 0 || first == 0x0d || second == 0 || second == 0x0d)
+            break;
+        index += 6;
+    }
+#endif
+    return index;
+}
+
 bool
 wire_utf8_valid (const char *text, size_t size)
 {
@@ -315,6 +336,11 @@ wire_utf8_valid (const char *text, size_t size)
             continue;
         }
         if (lead >= 0xe1 && lead <= 0xef && lead != 0xed) {
+            size_t run = s_utf8_three_byte_run (bytes, index, size);
+            if (run > index) {
+                index = run;
+                continue;
+            }
             if (size - index < 3 || (bytes [index + 1] & 0xc0) != 0x80
             ||  (bytes [index + 2] & 0xc0) != 0x80)
                 return false;

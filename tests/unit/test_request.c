@@ -890,6 +890,36 @@ test_pack_committed_keeps_body_bytes (void **state)
     s_release (&request, &buffer);
 }
 
+//  One request_t serves request after request: reset forgets the last
+//  one (its rid, its event) and keeps the zone for the next.
+static void
+test_reset_between_requests (void **state)
+{
+    (void) state;
+    request_t request;
+    wire_buffer_t first, second;
+    daiban_error_t err = { 0 };
+    assert_int_equal (s_decode (&request, &first, "{'op':'post','rid':7,'event':" VALID_EVENT "}",
+                                &err), DAIBAN_OK);
+    assert_non_null (request.rid);
+    assert_non_null (request.event.body_raw);
+    request_reset (&request);
+    assert_null (request.rid);
+    assert_null (request.event.body_raw);
+    assert_null (request.event.type);
+    wire_buffer_init (&second);
+    unit_pack_text (&second, "{'op':'stats'}");
+    assert_int_equal (request_decode (&request, second.buffer.data, second.buffer.size, &err),
+                      DAIBAN_OK);
+    assert_int_equal (request.op, REQUEST_STATS);
+    assert_null (request.rid);
+    assert_null (request.event.body_raw);
+    wire_buffer_release (&second);
+    s_release (&request, &first);
+    //  Released twice, or never initialised (zeroed), it frees nothing twice.
+    request_release (&request);
+}
+
 int
 main (void)
 {
@@ -909,6 +939,7 @@ main (void)
         cmocka_unit_test (test_replies_without_rid),
         cmocka_unit_test (test_envelope_case_id_valid),
         cmocka_unit_test (test_pack_committed_keeps_body_bytes),
+        cmocka_unit_test (test_reset_between_requests),
         cmocka_unit_test (test_envelope_emitted),
         cmocka_unit_test (test_envelope_pack_committed),
     };

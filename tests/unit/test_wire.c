@@ -569,8 +569,9 @@ s_utf8_reference (const uint8_t *bytes, size_t size)
 }
 
 //  The validator agrees with the definition on every sequence of up to
-//  three bytes, on every four-byte sequence with a 4-byte lead, and
-//  behind ASCII runs of every length the word-at-a-time path takes.
+//  three bytes, on every four-byte sequence with a 4-byte lead, on every
+//  three bytes beside a CJK character, and behind ASCII runs of every
+//  length the word-at-a-time path takes.
 static void
 test_utf8_valid_exhaustive (void **state)
 {
@@ -592,6 +593,22 @@ test_utf8_valid_exhaustive (void **state)
         bytes [3] = (uint8_t) ((value << 1) | 0x80);
         if (wire_utf8_valid ((const char *) bytes, 4) != s_utf8_reference (bytes, 4))
             fail_msg ("disagree on %02x %02x %02x %02x", bytes [0], bytes [1], bytes [2], bytes [3]);
+    }
+    //  Every 3-byte sequence before and after a CJK character, in the
+    //  eight bytes that the two-characters-at-a-time path loads.
+    for (uint32_t value = 0; value < (1u << 24); value++) {
+        uint8_t window [2][8] = { { 0xe4, 0xbb, 0xa3, 0, 0, 0, 'a', 'a' },
+                                  { 0, 0, 0, 0xe4, 0xbb, 0xa3, 'a', 'a' } };
+        for (int at = 0; at < 2; at++) {
+            uint8_t *tested = window [at] + (at == 0? 3: 0);
+            tested [0] = (uint8_t) (value >> 16);
+            tested [1] = (uint8_t) (value >> 8);
+            tested [2] = (uint8_t) value;
+            if (wire_utf8_valid ((const char *) window [at], 8)
+            !=  s_utf8_reference (window [at], 8))
+                fail_msg ("disagree on %02x %02x %02x beside a CJK character", tested [0],
+                          tested [1], tested [2]);
+        }
     }
     for (size_t ascii = 0; ascii < 12; ascii++) {
         memset (bytes, 'a', sizeof bytes);
