@@ -4,16 +4,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "buffer_pool.h"
+
+//  Spares for the copies: a turn's worth, none over 64 KiB.
+#define OUTBOX_SPARES 1024
+#define OUTBOX_SPARE_LARGEST 65536
 
 struct _outbox_t {
     outbox_entry_t *entries;
     size_t count, capacity;
+    buffer_pool_t *pool;
 };
 
 outbox_t *
 outbox_new (void)
 {
-    return (outbox_t *) calloc (1, sizeof (outbox_t));
+    outbox_t *self = (outbox_t *) calloc (1, sizeof (outbox_t));
+    if (self && !(self->pool = buffer_pool_new (OUTBOX_SPARES, OUTBOX_SPARE_LARGEST))) {
+        free (self);
+        return NULL;
+    }
+    return self;
 }
 
 void
@@ -24,6 +35,7 @@ outbox_destroy (outbox_t **self_p)
     outbox_t *self = *self_p;
     outbox_clear (self);
     free (self->entries);
+    buffer_pool_destroy (&self->pool);
     free (self);
     *self_p = NULL;
 }
@@ -42,7 +54,7 @@ outbox_add (outbox_t *self, uint64_t seq, const char *type, const char *case_id,
         self->capacity = capacity;
     }
     outbox_entry_t *entry = &self->entries [self->count];
-    entry->data = malloc (size);
+    entry->data = buffer_pool_take (self->pool, size, &entry->capacity);
     if (!entry->data)
         return false;
     memcpy (entry->data, data, size);
@@ -61,8 +73,10 @@ outbox_add (outbox_t *self, uint64_t seq, const char *type, const char *case_id,
 void
 outbox_truncate (outbox_t *self, size_t count)
 {
-    while (self->count > count)
-        free (self->entries [--self->count].data);
+    while (self->count > count) {
+        outbox_entry_t *entry = &self->entries [--self->count];
+        buffer_pool_give (self->pool, entry->data, entry->capacity);
+    }
 }
 
 size_t
@@ -92,7 +106,7 @@ outbox_drop (outbox_t *self, size_t count)
     if (count == 0)
         return;
     for (size_t index = 0; index < count; index++)
-        free (self->entries [index].data);
+        buffer_pool_give (self->pool, self->entries [index].data, self->entries [index].capacity);
     memmove (self->entries, self->entries + count, (self->count - count) * sizeof (outbox_entry_t));
     self->count -= count;
 }

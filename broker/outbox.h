@@ -16,6 +16,7 @@ typedef struct {
     char case_id [ENVELOPE_CASE_MAX + 1];
     void *data;
     size_t size;
+    size_t capacity;            //  of data (a buffer_pool buffer)
 } outbox_entry_t;
 
 typedef struct _outbox_t outbox_t;

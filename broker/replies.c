@@ -4,22 +4,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
+#include "buffer_pool.h"
+
+//  Spares for the held replies: a turn's worth, none over 64 KiB.
+#define REPLIES_SPARES 1024
+#define REPLIES_SPARE_LARGEST 65536
 
 typedef struct {
     uint64_t after;
     size_t identity_size, reply_size;
     unsigned char *bytes;       //  identity, then reply
+    size_t capacity;            //  of bytes (a buffer_pool buffer)
 } held_t;
 
 struct _replies_t {
     held_t *held;
     size_t first, count, capacity;
+    buffer_pool_t *pool;
 };
 
 replies_t *
 replies_new (void)
 {
-    return (replies_t *) calloc (1, sizeof (replies_t));
+    replies_t *self = (replies_t *) calloc (1, sizeof (replies_t));
+    if (self && !(self->pool = buffer_pool_new (REPLIES_SPARES, REPLIES_SPARE_LARGEST))) {
+        free (self);
+        return NULL;
+    }
+    return self;
 }
 
 void
@@ -31,6 +43,7 @@ replies_destroy (replies_t **self_p)
     for (size_t index = self->first; index < self->count; index++)
         free (self->held [index].bytes);
     free (self->held);
+    buffer_pool_destroy (&self->pool);
     free (self);
     *self_p = NULL;
 }
@@ -54,7 +67,8 @@ replies_hold (replies_t *self, const void *identity, size_t identity_size, const
         self->capacity = capacity;
     }
     held_t *entry = &self->held [self->count];
-    entry->bytes = (unsigned char *) malloc (identity_size + reply_size);
+    entry->bytes = (unsigned char *) buffer_pool_take (self->pool, identity_size + reply_size,
+                                                       &entry->capacity);
     if (!entry->bytes)
         return false;
     memcpy (entry->bytes, identity, identity_size);
@@ -77,7 +91,7 @@ replies_release (replies_t *self, void *socket, uint64_t durable)
             zmq_send (socket, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
             zmq_send (socket, entry->bytes + entry->identity_size, entry->reply_size, ZMQ_DONTWAIT);
         }
-        free (entry->bytes);
+        buffer_pool_give (self->pool, entry->bytes, entry->capacity);
     }
     if (self->first == self->count)
         self->first = self->count = 0;

@@ -129,8 +129,10 @@ static const event_type_t s_types [] = {
 const event_type_t *
 event_type_find (const char *name, size_t size)
 {
+    //  Per event: the first byte rules out most types before strlen.
     for (const event_type_t *type = s_types; type->name; type++)
-        if (strlen (type->name) == size && memcmp (type->name, name, size) == 0)
+        if (size && type->name [0] == name [0] && strlen (type->name) == size
+        &&  memcmp (type->name, name, size) == 0)
             return type;
     return NULL;
 }

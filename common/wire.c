@@ -204,9 +204,13 @@ wire_map_pair (const msgpack_object *map, const char *key)
 {
     if (!map || map->type != MSGPACK_OBJECT_MAP)
         return NULL;
-    for (uint32_t index = 0; index < map->via.map.size; index++)
-        if (wire_str_eq (&map->via.map.ptr [index].key, key))
+    size_t size = strlen (key);
+    for (uint32_t index = 0; index < map->via.map.size; index++) {
+        const msgpack_object *candidate = &map->via.map.ptr [index].key;
+        if (candidate->type == MSGPACK_OBJECT_STR && candidate->via.str.size == size
+        &&  memcmp (candidate->via.str.ptr, key, size) == 0)
             return &map->via.map.ptr [index];
+    }
     return NULL;
 }
 
