@@ -265,7 +265,6 @@ s_receive (guard_t *guard, void *socket, pending_t *pending, zmq_msg_t *body)
 {
     zmq_msg_init (&pending->identity);
     zmq_msg_init (body);
-    request_reset (&pending->request);
     daiban_error_clear (&pending->err);
     if (zmq_msg_recv (&pending->identity, socket, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close (&pending->identity);
@@ -503,6 +502,8 @@ s_ingress_turn (broker_t *self)
     }
     s_answer (self, count, s_now (self));
     s_collect_posts (self, count);
+    //  Every slot is left reset (its zone's extra chunks freed) for its
+    //  next receive.
     for (size_t index = 0; index < count; index++) {
         request_reset (&self->pending [index].request);
         zmq_msg_close (&self->pending [index].identity);

@@ -199,18 +199,22 @@ wire_pair_value_bytes (const void *data, size_t size, const msgpack_object_kv *p
     return true;
 }
 
+static bool
+s_str_equal (const msgpack_object *object, const char *text, size_t size)
+{
+    return object && object->type == MSGPACK_OBJECT_STR && object->via.str.size == size
+        && memcmp (object->via.str.ptr, text, size) == 0;
+}
+
 const msgpack_object_kv *
 wire_map_pair (const msgpack_object *map, const char *key)
 {
     if (!map || map->type != MSGPACK_OBJECT_MAP)
         return NULL;
     size_t size = strlen (key);
-    for (uint32_t index = 0; index < map->via.map.size; index++) {
-        const msgpack_object *candidate = &map->via.map.ptr [index].key;
-        if (candidate->type == MSGPACK_OBJECT_STR && candidate->via.str.size == size
-        &&  memcmp (candidate->via.str.ptr, key, size) == 0)
+    for (uint32_t index = 0; index < map->via.map.size; index++)
+        if (s_str_equal (&map->via.map.ptr [index].key, key, size))
             return &map->via.map.ptr [index];
-    }
     return NULL;
 }
 
@@ -237,9 +241,7 @@ wire_is_int (const msgpack_object *object)
 bool
 wire_str_eq (const msgpack_object *object, const char *text)
 {
-    size_t size = strlen (text);
-    return wire_is_str (object) && object->via.str.size == size
-        && memcmp (object->via.str.ptr, text, size) == 0;
+    return s_str_equal (object, text, strlen (text));
 }
 
 bool

@@ -351,10 +351,6 @@ test_checksum_is_zlib_crc32 (void **state)
     uint32_t stored = (uint32_t) record [16] << 24 | (uint32_t) record [17] << 16
                     | (uint32_t) record [18] << 8 | record [19];
     assert_int_equal (stored, (uint32_t) crc);
-    //  And one byte of payload off is caught.
-    record [size - 1] ^= 1;
-    assert_int_not_equal (crc32 (crc32 (0L, record + 4, 12), record + 20, (uInt) (size - 20)),
-                          crc);
     free (record);
 }
 
