@@ -116,7 +116,7 @@ s_apply_and_append (case_cache_t *cache, const envelope_t *event, const principa
     }
     else {
         wire_buffer_clear (committed);
-        envelope_pack_committed (event, seq, ts, cause, &committed->packer);
+        envelope_pack_committed (event, seq, ts, cause, committed);
         if (committed->failed)
             code = daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory");
         if (!code)

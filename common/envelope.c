@@ -18,12 +18,25 @@ envelope_case_id_valid (const char *text, size_t size)
     return true;
 }
 
+//  The envelope's fields, found in one walk over the event map.
+typedef enum { FIELD_ID, FIELD_SOURCE, FIELD_CASE, FIELD_TYPE, FIELD_BODY, FIELD_AT,
+               FIELD_COUNT } field_t;
+static const wire_key_t s_field_keys [FIELD_COUNT] = {
+    WIRE_KEY ("id"), WIRE_KEY ("source"), WIRE_KEY ("case"), WIRE_KEY ("type"),
+    WIRE_KEY ("body"), WIRE_KEY ("at")
+};
+
+static const msgpack_object *
+s_value (const msgpack_object_kv *pair)
+{
+    return pair? &pair->val: NULL;
+}
+
 //  id and source: non-empty UTF-8 strings of at most ENVELOPE_NAME_MAX bytes.
 static daiban_code_t
-s_parse_name (const msgpack_object *event, const char *key, const char **text, size_t *size,
+s_parse_name (const msgpack_object *value, const char *key, const char **text, size_t *size,
               daiban_error_t *err)
 {
-    const msgpack_object *value = wire_map_get (event, key);
     if (!value)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.%s: required", key);
     if (!wire_is_str (value))
@@ -39,9 +52,8 @@ s_parse_name (const msgpack_object *event, const char *key, const char **text, s
 }
 
 static daiban_code_t
-s_parse_case (envelope_t *self, const msgpack_object *event, daiban_error_t *err)
+s_parse_case (envelope_t *self, const msgpack_object *value, daiban_error_t *err)
 {
-    const msgpack_object *value = wire_map_get (event, "case");
     if (!value)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.case: required");
     if (!wire_is_str (value))
@@ -55,9 +67,8 @@ s_parse_case (envelope_t *self, const msgpack_object *event, daiban_error_t *err
 }
 
 static daiban_code_t
-s_parse_type (envelope_t *self, const msgpack_object *event, bool posted, daiban_error_t *err)
+s_parse_type (envelope_t *self, const msgpack_object *value, bool posted, daiban_error_t *err)
 {
-    const msgpack_object *value = wire_map_get (event, "type");
     if (!value)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.type: required");
     if (!wire_is_str (value))
@@ -85,69 +96,93 @@ envelope_parse (envelope_t *self, const msgpack_object *event, envelope_origin_t
     memset (self, 0, sizeof *self);
     if (!event || event->type != MSGPACK_OBJECT_MAP)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event: must be a map");
+    const msgpack_object_kv *fields [FIELD_COUNT];
+    wire_map_pairs (event, s_field_keys, FIELD_COUNT, fields);
     daiban_code_t code = DAIBAN_OK;
     if (origin != ENVELOPE_EMITTED) {
-        code = s_parse_name (event, "id", &self->id, &self->id_size, err);
+        code = s_parse_name (s_value (fields [FIELD_ID]), "id", &self->id, &self->id_size, err);
         if (!code)
-            code = s_parse_name (event, "source", &self->source, &self->source_size, err);
+            code = s_parse_name (s_value (fields [FIELD_SOURCE]), "source", &self->source,
+                                 &self->source_size, err);
     }
     if (!code)
-        code = s_parse_case (self, event, err);
+        code = s_parse_case (self, s_value (fields [FIELD_CASE]), err);
     if (code)
         return code;
 
-    const msgpack_object *type = wire_map_get (event, "type");
+    const msgpack_object *type = s_value (fields [FIELD_TYPE]);
     if (type && !wire_is_str (type))
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.type: must be a string");
-    self->body = wire_map_get (event, "body");
+    self->body_pair = fields [FIELD_BODY];
+    self->body = s_value (self->body_pair);
     if (!self->body)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.body: required");
     if (self->body->type != MSGPACK_OBJECT_MAP)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.body: must be a map");
-    const msgpack_object *at = wire_map_get (event, "at");
+    const msgpack_object *at = s_value (fields [FIELD_AT]);
     if (at && at->type != MSGPACK_OBJECT_NIL) {
         if (!wire_get_int (at, &self->at))
             return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.at: must be an integer (ms)");
         self->has_at = true;
     }
-    return s_parse_type (self, event, posted, err);
+    return s_parse_type (self, type, posted, err);
 }
+
+#define S_PUT_KEY(out, key) wire_put_str ((out), key, sizeof key - 1)
+
+//  What the head (before the body) and the tail take at most: the map's
+//  header, the keys (at most 6 bytes each), the strings' headers, and
+//  the numbers.
+#define S_HEAD_FIXED (1 + 7 * 7 + 5 * WIRE_STR_HEAD_MAX + WIRE_INT_MAX)
+#define S_TAIL_FIXED (3 * 6 + 3 * WIRE_INT_MAX)
 
 void
 envelope_pack_committed (const envelope_t *self, uint64_t seq, int64_t ts, uint64_t cause,
-                         msgpack_packer *packer)
+                         wire_buffer_t *out)
 {
-    msgpack_pack_map (packer, 8 + (self->has_at? 1: 0) + (cause? 1: 0));
-    wire_pack_key (packer, "id");
-    wire_pack_strn (packer, self->id, self->id_size);
-    wire_pack_key (packer, "type");
-    wire_pack_str (packer, self->type->name);
-    wire_pack_key (packer, "case");
-    wire_pack_str (packer, self->case_id);
-    wire_pack_key (packer, "source");
-    wire_pack_strn (packer, self->source, self->source_size);
-    wire_pack_key (packer, "by");
-    if (self->by)
-        wire_pack_strn (packer, self->by, self->by_size);
-    else
-        wire_pack_strn (packer, self->source, self->source_size);
+    //  Per event, written straight into the buffer in three steps (where
+    //  msgpack-c's packer would make a call per key and value).
+    const char *by = self->by? self->by: self->source;
+    size_t by_size = self->by? self->by_size: self->source_size;
+    size_t type_size = strlen (self->type->name), case_size = strlen (self->case_id);
+    unsigned char *start = wire_buffer_reserve (out, S_HEAD_FIXED + self->id_size + type_size
+                                                     + case_size + self->source_size + by_size);
+    if (!start)
+        return;
+    unsigned char *at = start;
+    *at++ = (unsigned char) (0x80 | (8 + (self->has_at? 1: 0) + (cause? 1: 0)));
+    at += S_PUT_KEY (at, "id");
+    at += wire_put_str (at, self->id, self->id_size);
+    at += S_PUT_KEY (at, "type");
+    at += wire_put_str (at, self->type->name, type_size);
+    at += S_PUT_KEY (at, "case");
+    at += wire_put_str (at, self->case_id, case_size);
+    at += S_PUT_KEY (at, "source");
+    at += wire_put_str (at, self->source, self->source_size);
+    at += S_PUT_KEY (at, "by");
+    at += wire_put_str (at, by, by_size);
     if (self->has_at) {
-        wire_pack_key (packer, "at");
-        msgpack_pack_int64 (packer, self->at);
+        at += S_PUT_KEY (at, "at");
+        at += wire_put_int (at, self->at);
     }
-    wire_pack_key (packer, "body");
+    at += S_PUT_KEY (at, "body");
+    wire_buffer_commit (out, (size_t) (at - start));
     //  The bytes as the client sent them: the same value, without a
     //  walk of its objects per event.
     if (self->body_raw)
-        wire_pack_raw (packer, self->body_raw, self->body_raw_size);
+        wire_pack_raw (&out->packer, self->body_raw, self->body_raw_size);
     else
-        msgpack_pack_object (packer, *self->body);
-    wire_pack_key (packer, "seq");
-    msgpack_pack_uint64 (packer, seq);
-    wire_pack_key (packer, "ts");
-    msgpack_pack_int64 (packer, ts);
+        msgpack_pack_object (&out->packer, *self->body);
+    if (!(start = wire_buffer_reserve (out, S_TAIL_FIXED)))
+        return;
+    at = start;
+    at += S_PUT_KEY (at, "seq");
+    at += wire_put_uint (at, seq);
+    at += S_PUT_KEY (at, "ts");
+    at += wire_put_int (at, ts);
     if (cause) {
-        wire_pack_key (packer, "cause");
-        msgpack_pack_uint64 (packer, cause);
+        at += S_PUT_KEY (at, "cause");
+        at += wire_put_uint (at, cause);
     }
+    wire_buffer_commit (out, (size_t) (at - start));
 }

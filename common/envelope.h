@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "daiban_error.h"
 #include "event_type.h"
+#include "wire.h"
 
 #define ENVELOPE_CASE_MAX 64        //  PROTOCOL.md: 1..64 bytes of [A-Za-z0-9._-]
 #define ENVELOPE_NAME_MAX 200       //  id and source: fits an LMDB key (511 bytes)
@@ -23,6 +24,7 @@ typedef struct {
     bool has_at;
     int64_t at;
     const msgpack_object *body;
+    const msgpack_object_kv *body_pair;   //  the body's pair in the event map
     const void *body_raw;           //  the body's bytes as received, or NULL:
     size_t body_raw_size;           //  then it is packed from body
     const char *by;                 //  who posted it (the principal); NULL: the source
@@ -48,6 +50,6 @@ bool envelope_case_id_valid (const char *text, size_t size);
 //  by (the source when not set), at (when given), body, seq, ts, and
 //  cause (when not 0).
 void envelope_pack_committed (const envelope_t *self, uint64_t seq, int64_t ts,
-                              uint64_t cause, msgpack_packer *packer);
+                              uint64_t cause, wire_buffer_t *out);
 
 #endif

@@ -41,10 +41,15 @@ request_release (request_t *self)
     memset (self, 0, sizeof *self);
 }
 
+//  The request's fields, found in one walk over its map.
+typedef enum { FIELD_OP, FIELD_RID, FIELD_EVENT, FIELD_COUNT } field_t;
+static const wire_key_t s_field_keys [FIELD_COUNT] = {
+    WIRE_KEY ("op"), WIRE_KEY ("rid"), WIRE_KEY ("event")
+};
+
 static daiban_code_t
-s_decode_op (request_t *self, daiban_error_t *err)
+s_decode_op (request_t *self, const msgpack_object *op, daiban_error_t *err)
 {
-    const msgpack_object *op = wire_map_get (&self->root, "op");
     if (!op)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "op: required");
     if (!wire_is_str (op))
@@ -69,17 +74,18 @@ request_decode (request_t *self, const void *data, size_t size, daiban_error_t *
         return code;
     if (self->root.type != MSGPACK_OBJECT_MAP)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "request: must be a map");
-    self->rid = wire_map_get (&self->root, "rid");
-    code = s_decode_op (self, err);
+    const msgpack_object_kv *fields [FIELD_COUNT];
+    wire_map_pairs (&self->root, s_field_keys, FIELD_COUNT, fields);
+    self->rid = fields [FIELD_RID]? &fields [FIELD_RID]->val: NULL;
+    code = s_decode_op (self, fields [FIELD_OP]? &fields [FIELD_OP]->val: NULL, err);
     if (code || self->op != REQUEST_POST)
         return code;
-    const msgpack_object *event = wire_map_get (&self->root, "event");
-    if (!event)
+    if (!fields [FIELD_EVENT])
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event: required");
-    if ((code = envelope_parse (&self->event, event, ENVELOPE_POSTED, err)))
+    if ((code = envelope_parse (&self->event, &fields [FIELD_EVENT]->val, ENVELOPE_POSTED, err)))
         return code;
     //  Packed again as committed from the bytes the client sent.
-    wire_pair_value_bytes (data, size, wire_map_pair (event, "body"), &self->event.body_raw,
+    wire_pair_value_bytes (data, size, self->event.body_pair, &self->event.body_raw,
                            &self->event.body_raw_size);
     return DAIBAN_OK;
 }

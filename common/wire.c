@@ -1,6 +1,7 @@
 /*  wire: safe MessagePack reading and packing helpers (see wire.h). */
 #include "wire.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 //  Reads a big-endian unsigned integer of width bytes.
@@ -78,49 +79,163 @@ s_header (const uint8_t *data, size_t available, size_t *header, uint64_t *paylo
     return true;
 }
 
-//  Walks the bytes without allocating: every container's child count must
-//  fit in the bytes left (each child takes at least one byte), which bounds
-//  what msgpack-c will allocate by the size of the input.
+//  One pass over the bytes that checks them and builds msgpack-c's
+//  objects as msgpack_unpack makes them (strings point into the bytes).
+//  Every container's child count must fit in the bytes left (each child
+//  takes at least one byte), so no declared count can allocate more than
+//  the input's size; nesting stops at WIRE_MAX_DEPTH levels.
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+    size_t position;
+    msgpack_zone *zone;
+    daiban_error_t *err;
+} decoder_t;
+
+static daiban_code_t s_decode_value (decoder_t *self, msgpack_object *out, int depth);
+
+//  The children of an array (count values) or of a map (count pairs).
 static daiban_code_t
-s_check (const uint8_t *data, size_t size, daiban_error_t *err)
+s_decode_container (decoder_t *self, msgpack_object *out, uint64_t count, bool map, int depth)
 {
-    uint64_t pending [WIRE_MAX_DEPTH + 1];
-    int depth = 0;
-    pending [0] = 1;
-    size_t position = 0;
-    while (depth >= 0) {
-        if (pending [depth] == 0) {
-            depth--;
-            continue;
-        }
-        pending [depth]--;
-        if (position >= size)
-            return daiban_error_set (err, DAIBAN_BAD_REQUEST, "truncated msgpack");
-        size_t header;
-        uint64_t payload, children;
-        bool container;
-        if (!s_header (data + position, size - position, &header, &payload, &children, &container))
-            return daiban_error_set (err, DAIBAN_BAD_REQUEST,
-                                     "invalid msgpack at byte %zu", position);
-        position += header;
-        if (payload > size - position)
-            return daiban_error_set (err, DAIBAN_BAD_REQUEST, "truncated msgpack");
-        position += payload;
-        //  An empty container is a level too.
-        if (container && depth + 1 > WIRE_MAX_DEPTH)
-            return daiban_error_set (err, DAIBAN_BAD_REQUEST,
-                                     "nesting deeper than %d levels", WIRE_MAX_DEPTH);
-        if (children > 0) {
-            if (children > size - position)
-                return daiban_error_set (err, DAIBAN_BAD_REQUEST,
-                                         "msgpack declares %llu values in %zu bytes",
-                                         (unsigned long long) children, size - position);
-            pending [++depth] = children;
-        }
+    //  An empty container is a level too.
+    if (depth + 1 > WIRE_MAX_DEPTH)
+        return daiban_error_set (self->err, DAIBAN_BAD_REQUEST,
+                                 "nesting deeper than %d levels", WIRE_MAX_DEPTH);
+    uint64_t children = map? 2 * count: count;
+    size_t left = self->size - self->position;
+    if (children > left)
+        return daiban_error_set (self->err, DAIBAN_BAD_REQUEST,
+                                 "msgpack declares %llu values in %zu bytes",
+                                 (unsigned long long) children, left);
+    size_t item = map? sizeof (msgpack_object_kv): sizeof (msgpack_object);
+    void *items = msgpack_zone_malloc (self->zone, (size_t) count * item);
+    if (!items)
+        return daiban_error_set (self->err, DAIBAN_UNAVAILABLE, "out of memory decoding request");
+    daiban_code_t code = DAIBAN_OK;
+    if (map) {
+        msgpack_object_kv *pairs = (msgpack_object_kv *) items;
+        out->type = MSGPACK_OBJECT_MAP;
+        out->via.map.ptr = pairs;
+        out->via.map.size = (uint32_t) count;
+        for (uint64_t index = 0; index < count && !code; index++)
+            if (!(code = s_decode_value (self, &pairs [index].key, depth + 1)))
+                code = s_decode_value (self, &pairs [index].val, depth + 1);
     }
-    if (position != size)
-        return daiban_error_set (err, DAIBAN_BAD_REQUEST,
-                                 "trailing bytes after the msgpack value");
+    else {
+        msgpack_object *values = (msgpack_object *) items;
+        out->type = MSGPACK_OBJECT_ARRAY;
+        out->via.array.ptr = values;
+        out->via.array.size = (uint32_t) count;
+        for (uint64_t index = 0; index < count && !code; index++)
+            code = s_decode_value (self, &values [index], depth + 1);
+    }
+    return code;
+}
+
+//  A signed value as msgpack-c classifies it: positive when >= 0.
+static void
+s_set_signed (msgpack_object *out, int64_t value)
+{
+    if (value >= 0) {
+        out->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        out->via.u64 = (uint64_t) value;
+    }
+    else {
+        out->type = MSGPACK_OBJECT_NEGATIVE_INTEGER;
+        out->via.i64 = value;
+    }
+}
+
+static void
+s_set_bytes (msgpack_object *out, msgpack_object_type type, const uint8_t *bytes, uint64_t size)
+{
+    out->type = type;
+    out->via.str.ptr = (const char *) bytes;
+    out->via.str.size = (uint32_t) size;
+}
+
+//  A value of the long forms whose payload is in bounds (s_header).
+static void
+s_set_scalar (msgpack_object *out, uint8_t byte, const uint8_t *payload, uint64_t size)
+{
+    uint64_t raw = byte >= 0xca && byte <= 0xd3? s_read_be (payload, (int) size): 0;
+    switch (byte) {
+        case 0xc0: out->type = MSGPACK_OBJECT_NIL; break;
+        case 0xc2: case 0xc3:
+            out->type = MSGPACK_OBJECT_BOOLEAN;
+            out->via.boolean = byte == 0xc3;
+            break;
+        case 0xca: {
+            float value;
+            uint32_t bits = (uint32_t) raw;
+            memcpy (&value, &bits, sizeof value);
+            out->type = MSGPACK_OBJECT_FLOAT32;
+            out->via.f64 = value;
+            break;
+        }
+        case 0xcb:
+            out->type = MSGPACK_OBJECT_FLOAT64;
+            memcpy (&out->via.f64, &raw, sizeof out->via.f64);
+            break;
+        case 0xcc: case 0xcd: case 0xce: case 0xcf:
+            out->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+            out->via.u64 = raw;
+            break;
+        case 0xd0: s_set_signed (out, (int8_t) raw); break;
+        case 0xd1: s_set_signed (out, (int16_t) raw); break;
+        case 0xd2: s_set_signed (out, (int32_t) raw); break;
+        case 0xd3: s_set_signed (out, (int64_t) raw); break;
+        case 0xc4: case 0xc5: case 0xc6: s_set_bytes (out, MSGPACK_OBJECT_BIN, payload, size); break;
+        case 0xd9: case 0xda: case 0xdb: s_set_bytes (out, MSGPACK_OBJECT_STR, payload, size); break;
+        default:
+            //  An extension (fixext 0xd4..0xd8, ext 0xc7..0xc9): its type
+            //  byte, then its data.
+            out->type = MSGPACK_OBJECT_EXT;
+            out->via.ext.type = (int8_t) payload [0];
+            out->via.ext.ptr = (const char *) payload + 1;
+            out->via.ext.size = (uint32_t) (size - 1);
+            break;
+    }
+}
+
+static daiban_code_t
+s_decode_value (decoder_t *self, msgpack_object *out, int depth)
+{
+    if (self->position >= self->size)
+        return daiban_error_set (self->err, DAIBAN_BAD_REQUEST, "truncated msgpack");
+    const uint8_t *at = self->data + self->position;
+    uint8_t byte = *at;
+    //  Per event on every value of a post: the short forms first.
+    if (byte <= 0x7f || byte >= 0xe0) {
+        s_set_signed (out, (int8_t) byte);
+        self->position++;
+        return DAIBAN_OK;
+    }
+    size_t header;
+    uint64_t payload, children;
+    bool container;
+    if (byte >= 0xa0 && byte <= 0xbf) {
+        header = 1;
+        payload = byte & 0x1f;
+        container = false;
+    }
+    else
+    if (!s_header (at, self->size - self->position, &header, &payload, &children, &container))
+        return daiban_error_set (self->err, DAIBAN_BAD_REQUEST,
+                                 "invalid msgpack at byte %zu", self->position);
+    self->position += header;
+    if (container) {
+        bool map = byte <= 0x8f || byte >= 0xde;
+        return s_decode_container (self, out, map? children / 2: children, map, depth);
+    }
+    if (payload > self->size - self->position)
+        return daiban_error_set (self->err, DAIBAN_BAD_REQUEST, "truncated msgpack");
+    if (byte >= 0xa0 && byte <= 0xbf)
+        s_set_bytes (out, MSGPACK_OBJECT_STR, at + 1, payload);
+    else
+        s_set_scalar (out, byte, at + header, payload);
+    self->position += (size_t) payload;
     return DAIBAN_OK;
 }
 
@@ -130,15 +245,13 @@ wire_unpack (const void *data, size_t size, msgpack_zone *zone, msgpack_object *
 {
     if (size == 0)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "empty message");
-    daiban_code_t code = s_check ((const uint8_t *) data, size, err);
+    decoder_t decoder = { (const uint8_t *) data, size, 0, zone, err };
+    daiban_code_t code = s_decode_value (&decoder, out, 0);
     if (code)
         return code;
-    size_t offset = 0;
-    msgpack_unpack_return rc = msgpack_unpack ((const char *) data, size, &offset, zone, out);
-    if (rc == MSGPACK_UNPACK_NOMEM_ERROR)
-        return daiban_error_set (err, DAIBAN_UNAVAILABLE, "out of memory decoding request");
-    if (rc != MSGPACK_UNPACK_SUCCESS || offset != size)
-        return daiban_error_set (err, DAIBAN_BAD_REQUEST, "invalid msgpack");
+    if (decoder.position != size)
+        return daiban_error_set (err, DAIBAN_BAD_REQUEST,
+                                 "trailing bytes after the msgpack value");
     return DAIBAN_OK;
 }
 
@@ -216,6 +329,24 @@ wire_map_pair (const msgpack_object *map, const char *key)
         if (s_str_equal (&map->via.map.ptr [index].key, key, size))
             return &map->via.map.ptr [index];
     return NULL;
+}
+
+void
+wire_map_pairs (const msgpack_object *map, const wire_key_t *keys, size_t count,
+                const msgpack_object_kv **pairs)
+{
+    for (size_t wanted = 0; wanted < count; wanted++)
+        pairs [wanted] = NULL;
+    if (!map || map->type != MSGPACK_OBJECT_MAP)
+        return;
+    for (uint32_t index = 0; index < map->via.map.size; index++) {
+        const msgpack_object_kv *pair = &map->via.map.ptr [index];
+        for (size_t wanted = 0; wanted < count; wanted++)
+            if (!pairs [wanted] && s_str_equal (&pair->key, keys [wanted].text, keys [wanted].size)) {
+                pairs [wanted] = pair;
+                break;
+            }
+    }
 }
 
 const msgpack_object *
@@ -453,4 +584,86 @@ void
 wire_pack_raw (msgpack_packer *packer, const void *data, size_t size)
 {
     packer->callback (packer->data, (const char *) data, size);
+}
+
+unsigned char *
+wire_buffer_reserve (wire_buffer_t *self, size_t size)
+{
+    msgpack_sbuffer *buffer = &self->buffer;
+    if (self->failed)
+        return NULL;
+    if (buffer->alloc - buffer->size < size) {
+        //  msgpack_sbuffer's own growth: its memory is realloc's.
+        size_t alloc = buffer->alloc? buffer->alloc: MSGPACK_SBUFFER_INIT_SIZE;
+        while (alloc - buffer->size < size) {
+            if (alloc > SIZE_MAX / 2) {
+                self->failed = true;
+                return NULL;
+            }
+            alloc *= 2;
+        }
+        char *data = (char *) realloc (buffer->data, alloc);
+        if (!data) {
+            self->failed = true;
+            return NULL;
+        }
+        buffer->data = data;
+        buffer->alloc = alloc;
+    }
+    return (unsigned char *) buffer->data + buffer->size;
+}
+
+void
+wire_buffer_commit (wire_buffer_t *self, size_t used)
+{
+    self->buffer.size += used;
+}
+
+//  Writes value big-endian in width bytes after the head byte.
+static size_t
+s_put_be (unsigned char *out, uint8_t head, uint64_t value, int width)
+{
+    out [0] = head;
+    for (int index = 0; index < width; index++)
+        out [1 + index] = (unsigned char) (value >> (8 * (width - 1 - index)));
+    return 1 + (size_t) width;
+}
+
+size_t
+wire_put_str (unsigned char *out, const char *text, size_t size)
+{
+    size_t header = size < 32? (out [0] = (unsigned char) (0xa0 | size), 1)
+                  : size < 256? s_put_be (out, 0xd9, size, 1)
+                  : size < 65536? s_put_be (out, 0xda, size, 2)
+                  : s_put_be (out, 0xdb, size, 4);
+    memcpy (out + header, text, size);
+    return header + size;
+}
+
+size_t
+wire_put_uint (unsigned char *out, uint64_t value)
+{
+    if (value < 128) {
+        out [0] = (unsigned char) value;
+        return 1;
+    }
+    return value < 256? s_put_be (out, 0xcc, value, 1)
+         : value < 65536? s_put_be (out, 0xcd, value, 2)
+         : value <= UINT32_MAX? s_put_be (out, 0xce, value, 4)
+         : s_put_be (out, 0xcf, value, 8);
+}
+
+size_t
+wire_put_int (unsigned char *out, int64_t value)
+{
+    if (value >= 0)
+        return wire_put_uint (out, (uint64_t) value);
+    if (value >= -32) {
+        out [0] = (unsigned char) (int8_t) value;
+        return 1;
+    }
+    return value >= INT8_MIN? s_put_be (out, 0xd0, (uint64_t) value, 1)
+         : value >= INT16_MIN? s_put_be (out, 0xd1, (uint64_t) value, 2)
+         : value >= INT32_MIN? s_put_be (out, 0xd2, (uint64_t) value, 4)
+         : s_put_be (out, 0xd3, (uint64_t) value, 8);
 }

@@ -1,5 +1,5 @@
 /*  wire: safe reading and compact writing of MessagePack values.
-    wire_unpack checks the raw bytes before msgpack-c builds objects, so
+    wire_unpack checks the raw bytes as it builds msgpack-c objects, so
     that no declared length or count can make it allocate more than the
     bytes that are really there, and no nesting can run past 32 levels:
     any bytes from the network are answered with an error, never a crash. */
@@ -14,7 +14,8 @@
 #define WIRE_MAX_DEPTH 32
 
 //  Checks that data holds exactly one well-formed value, no deeper than
-//  max_depth containers, then unpacks it into out (objects live in zone).
+//  WIRE_MAX_DEPTH containers, and unpacks it into out in the same pass, as
+//  msgpack_unpack would (objects live in zone, strings point into data).
 daiban_code_t wire_unpack (const void *data, size_t size, msgpack_zone *zone,
                            msgpack_object *out, daiban_error_t *err);
 
@@ -23,6 +24,19 @@ const msgpack_object *wire_map_get (const msgpack_object *map, const char *key);
 
 //  The pair of key in a map object (the first of equal keys), or NULL.
 const msgpack_object_kv *wire_map_pair (const msgpack_object *map, const char *key);
+
+//  A key to look up with wire_map_pairs: its text and length.
+typedef struct {
+    const char *text;
+    size_t size;
+} wire_key_t;
+#define WIRE_KEY(text) { text, sizeof text - 1 }
+
+//  The pair of each of count keys in a map object (the first of equal
+//  keys), or NULL where absent or when map is not a map: one walk over
+//  the map for all of them, where wire_map_pair walks it per key.
+void wire_map_pairs (const msgpack_object *map, const wire_key_t *keys, size_t count,
+                     const msgpack_object_kv **pairs);
 
 //  The bytes of a pair's value in data, the message wire_unpack decoded
 //  it from (its strings point into data); false when they are not there.
@@ -68,4 +82,19 @@ typedef struct {
 void wire_buffer_init (wire_buffer_t *self);
 void wire_buffer_clear (wire_buffer_t *self);      //  empties, keeps memory
 void wire_buffer_release (wire_buffer_t *self);    //  frees the memory
+
+//  Writing straight into the buffer, for what is packed per event: room
+//  for size bytes at its end (NULL, and failed set, when memory runs
+//  out), then wire_buffer_commit with how many of them were written.
+unsigned char *wire_buffer_reserve (wire_buffer_t *self, size_t size);
+void wire_buffer_commit (wire_buffer_t *self, size_t used);
+
+//  The forms msgpack-c's packer picks for a string, an unsigned and a
+//  signed integer, written at out; each returns the bytes written: at
+//  most WIRE_STR_HEAD_MAX + size for a string, WIRE_INT_MAX for a number.
+#define WIRE_STR_HEAD_MAX 5
+#define WIRE_INT_MAX 9
+size_t wire_put_str (unsigned char *out, const char *text, size_t size);
+size_t wire_put_uint (unsigned char *out, uint64_t value);
+size_t wire_put_int (unsigned char *out, int64_t value);
 #endif

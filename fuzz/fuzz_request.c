@@ -147,7 +147,7 @@ s_check_committed (const envelope_t *event)
 {
     wire_buffer_t committed;
     wire_buffer_init (&committed);
-    envelope_pack_committed (event, FUZZ_SEQ, FUZZ_TS, FUZZ_SEQ - 1, &committed.packer);
+    envelope_pack_committed (event, FUZZ_SEQ, FUZZ_TS, FUZZ_SEQ - 1, &committed);
     s_buffer_check (&committed, "the committed event");
     msgpack_zone zone;
     msgpack_zone_init (&zone, 1024);

@@ -723,7 +723,7 @@ s_committed (const envelope_t *envelope, uint64_t seq, int64_t ts, uint64_t caus
 {
     wire_buffer_t buffer;
     wire_buffer_init (&buffer);
-    envelope_pack_committed (envelope, seq, ts, cause, &buffer.packer);
+    envelope_pack_committed (envelope, seq, ts, cause, &buffer);
     assert_false (buffer.failed);
     json_t *committed = unit_bytes_to_json (buffer.buffer.data, buffer.buffer.size);
     wire_buffer_release (&buffer);
@@ -737,7 +737,7 @@ s_reparse (const envelope_t *envelope, uint64_t seq, int64_t ts, uint64_t cause,
            envelope_origin_t origin, unit_value_t *packed, envelope_t *reparsed)
 {
     wire_buffer_init (&packed->buffer);
-    envelope_pack_committed (envelope, seq, ts, cause, &packed->buffer.packer);
+    envelope_pack_committed (envelope, seq, ts, cause, &packed->buffer);
     msgpack_zone_init (&packed->zone, 1024);
     daiban_error_t err = { 0 };
     assert_int_equal (wire_unpack (packed->buffer.buffer.data, packed->buffer.buffer.size,
@@ -869,7 +869,7 @@ test_pack_committed_keeps_body_bytes (void **state)
 
     wire_buffer_t committed;
     wire_buffer_init (&committed);
-    envelope_pack_committed (&request.event, 7, 8, 0, &committed.packer);
+    envelope_pack_committed (&request.event, 7, 8, 0, &committed);
     const void *stored;
     size_t stored_size;
     msgpack_zone zone;
