@@ -293,19 +293,6 @@ s_receive (guard_t *guard, void *socket, pending_t *pending, zmq_msg_t *body)
     return 1;
 }
 
-static void
-s_pack_post_reply (const pending_t *post, wire_buffer_t *reply)
-{
-    request_pack_ok (&reply->packer, post->request.rid, 2);
-    wire_pack_key (&reply->packer, "seq");
-    msgpack_pack_uint64 (&reply->packer, post->seq);
-    wire_pack_key (&reply->packer, "duplicate");
-    if (post->duplicate)
-        msgpack_pack_true (&reply->packer);
-    else
-        msgpack_pack_false (&reply->packer);
-}
-
 //  Binds the stream again after a reload dropped it: once per call, never
 //  waiting (the old listener closes in libzmq's I/O thread, so its port
 //  may take a moment to be free); the loop calls again every
@@ -359,7 +346,7 @@ s_answer (broker_t *self, size_t count, int64_t now)
         //  A read transaction per request: one (retry) may run a batch
         //  whose failure replaces the store's working transaction.
         if (pending->err.code == DAIBAN_OK && pending->request.op == REQUEST_POST)
-            s_pack_post_reply (pending, reply);
+            request_pack_posted (&pending->request, pending->seq, pending->duplicate, reply);
         else
         if (pending->err.code == DAIBAN_OK
         &&  store_read_begin (self->store, &context.txn, &read_err))

@@ -29,6 +29,8 @@ request_reset (request_t *self)
     memset (&self->root, 0, sizeof self->root);
     self->op = 0;
     self->rid = NULL;
+    self->rid_raw = NULL;
+    self->rid_raw_size = 0;
     memset (&self->event, 0, sizeof self->event);
 }
 
@@ -77,6 +79,7 @@ request_decode (request_t *self, const void *data, size_t size, daiban_error_t *
     const msgpack_object_kv *fields [FIELD_COUNT];
     wire_map_pairs (&self->root, s_field_keys, FIELD_COUNT, fields);
     self->rid = fields [FIELD_RID]? &fields [FIELD_RID]->val: NULL;
+    wire_pair_value_bytes (data, size, fields [FIELD_RID], &self->rid_raw, &self->rid_raw_size);
     code = s_decode_op (self, fields [FIELD_OP]? &fields [FIELD_OP]->val: NULL, err);
     if (code || self->op != REQUEST_POST)
         return code;
@@ -100,6 +103,38 @@ request_pack_ok (msgpack_packer *packer, const msgpack_object *rid, uint32_t fie
         wire_pack_key (packer, "rid");
         msgpack_pack_object (packer, *rid);
     }
+}
+
+void
+request_pack_posted (const request_t *self, uint64_t seq, bool duplicate, wire_buffer_t *out)
+{
+    if (!self->rid_raw) {
+        request_pack_ok (&out->packer, self->rid, 2);
+        wire_pack_key (&out->packer, "seq");
+        msgpack_pack_uint64 (&out->packer, seq);
+        wire_pack_key (&out->packer, "duplicate");
+        if (duplicate)
+            msgpack_pack_true (&out->packer);
+        else
+            msgpack_pack_false (&out->packer);
+        return;
+    }
+    //  {ok: true, rid, seq, duplicate}: 9 + rid + 4 + seq + 10 + 1 bytes.
+    unsigned char *start = wire_buffer_reserve (out, 24 + self->rid_raw_size + WIRE_INT_MAX);
+    if (!start)
+        return;
+    unsigned char *at = start;
+    memcpy (at, "\x84\xa2ok\xc3\xa3rid", 9);
+    at += 9;
+    memcpy (at, self->rid_raw, self->rid_raw_size);
+    at += self->rid_raw_size;
+    memcpy (at, "\xa3seq", 4);
+    at += 4;
+    at += wire_put_uint (at, seq);
+    memcpy (at, "\xa9" "duplicate", 10);
+    at += 10;
+    *at++ = duplicate? 0xc3: 0xc2;
+    wire_buffer_commit (out, (size_t) (at - start));
 }
 
 void

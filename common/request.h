@@ -33,11 +33,18 @@ typedef struct {
     msgpack_object root;
     request_op_t op;
     const msgpack_object *rid;      //  echoed in the reply; NULL when absent
+    const void *rid_raw;            //  its bytes as received (NULL: pack rid)
+    size_t rid_raw_size;
     envelope_t event;               //  for post
 } request_t;
 
 //  False when out of memory.
 bool request_init (request_t *self);
+
+//  The reply to a post: {ok, rid, seq, duplicate}, written straight into
+//  out (once per event).
+void request_pack_posted (const request_t *self, uint64_t seq, bool duplicate,
+                          wire_buffer_t *out);
 
 //  The wire name of an op ("post", "history", ...).
 const char *request_op_name (request_op_t op);

@@ -920,6 +920,59 @@ test_reset_between_requests (void **state)
     request_release (&request);
 }
 
+//  The reply to a post, written straight from the rid's bytes, is the
+//  reply msgpack-c's packer makes from the decoded rid, byte for byte,
+//  for rids of several shapes, new and duplicate, small and large seqs.
+static void
+test_pack_posted (void **state)
+{
+    (void) state;
+    static const char *rids [] = { "7", "'r-1'", "[1,-2,'x']", "{'a':[true,null]}", "1.5" };
+    static const uint64_t seqs [] = { 1, 127, 128, 65536, 4294967296ULL, UINT64_MAX };
+    for (size_t rid = 0; rid < sizeof rids / sizeof rids [0]; rid++)
+        for (size_t seq = 0; seq < sizeof seqs / sizeof seqs [0]; seq++) {
+            char text [512];
+            snprintf (text, sizeof text, "{'op':'post','rid':%s,'event':%s}", rids [rid],
+                      VALID_EVENT);
+            request_t request;
+            wire_buffer_t buffer, direct, packed;
+            daiban_error_t err;
+            assert_int_equal (s_decode (&request, &buffer, text, &err), DAIBAN_OK);
+            assert_non_null (request.rid_raw);
+            bool duplicate = seq % 2;
+            wire_buffer_init (&direct);
+            wire_buffer_init (&packed);
+            request_pack_posted (&request, seqs [seq], duplicate, &direct);
+            request.rid_raw = NULL;
+            request_pack_posted (&request, seqs [seq], duplicate, &packed);
+            assert_false (direct.failed || packed.failed);
+            assert_int_equal (direct.buffer.size, packed.buffer.size);
+            assert_memory_equal (direct.buffer.data, packed.buffer.data, packed.buffer.size);
+            json_t *reply = unit_bytes_to_json (direct.buffer.data, direct.buffer.size);
+            assert_true (json_is_true (json_object_get (reply, "ok")));
+            assert_int_equal (json_is_true (json_object_get (reply, "duplicate")), duplicate);
+            json_decref (reply);
+            wire_buffer_release (&direct);
+            wire_buffer_release (&packed);
+            s_release (&request, &buffer);
+        }
+    //  Without a rid, the reply has none.
+    request_t request;
+    wire_buffer_t buffer, reply;
+    daiban_error_t err;
+    assert_int_equal (s_decode (&request, &buffer, "{'op':'post','event':" VALID_EVENT "}", &err),
+                      DAIBAN_OK);
+    assert_null (request.rid_raw);
+    wire_buffer_init (&reply);
+    request_pack_posted (&request, 9, false, &reply);
+    json_t *decoded = unit_bytes_to_json (reply.buffer.data, reply.buffer.size);
+    assert_null (json_object_get (decoded, "rid"));
+    assert_int_equal (json_integer_value (json_object_get (decoded, "seq")), 9);
+    json_decref (decoded);
+    wire_buffer_release (&reply);
+    s_release (&request, &buffer);
+}
+
 int
 main (void)
 {
@@ -942,6 +995,7 @@ main (void)
         cmocka_unit_test (test_reset_between_requests),
         cmocka_unit_test (test_envelope_emitted),
         cmocka_unit_test (test_envelope_pack_committed),
+        cmocka_unit_test (test_pack_posted),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
