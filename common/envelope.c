@@ -26,12 +26,6 @@ static const wire_key_t s_field_keys [FIELD_COUNT] = {
     WIRE_KEY ("body"), WIRE_KEY ("at")
 };
 
-static const msgpack_object *
-s_value (const msgpack_object_kv *pair)
-{
-    return pair? &pair->val: NULL;
-}
-
 //  id and source: non-empty UTF-8 strings of at most ENVELOPE_NAME_MAX bytes.
 static daiban_code_t
 s_parse_name (const msgpack_object *value, const char *key, const char **text, size_t *size,
@@ -100,26 +94,27 @@ envelope_parse (envelope_t *self, const msgpack_object *event, envelope_origin_t
     wire_map_pairs (event, s_field_keys, FIELD_COUNT, fields);
     daiban_code_t code = DAIBAN_OK;
     if (origin != ENVELOPE_EMITTED) {
-        code = s_parse_name (s_value (fields [FIELD_ID]), "id", &self->id, &self->id_size, err);
+        code = s_parse_name (wire_pair_value (fields [FIELD_ID]), "id", &self->id, &self->id_size,
+                             err);
         if (!code)
-            code = s_parse_name (s_value (fields [FIELD_SOURCE]), "source", &self->source,
+            code = s_parse_name (wire_pair_value (fields [FIELD_SOURCE]), "source", &self->source,
                                  &self->source_size, err);
     }
     if (!code)
-        code = s_parse_case (self, s_value (fields [FIELD_CASE]), err);
+        code = s_parse_case (self, wire_pair_value (fields [FIELD_CASE]), err);
     if (code)
         return code;
 
-    const msgpack_object *type = s_value (fields [FIELD_TYPE]);
+    const msgpack_object *type = wire_pair_value (fields [FIELD_TYPE]);
     if (type && !wire_is_str (type))
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.type: must be a string");
     self->body_pair = fields [FIELD_BODY];
-    self->body = s_value (self->body_pair);
+    self->body = wire_pair_value (self->body_pair);
     if (!self->body)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.body: required");
     if (self->body->type != MSGPACK_OBJECT_MAP)
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.body: must be a map");
-    const msgpack_object *at = s_value (fields [FIELD_AT]);
+    const msgpack_object *at = wire_pair_value (fields [FIELD_AT]);
     if (at && at->type != MSGPACK_OBJECT_NIL) {
         if (!wire_get_int (at, &self->at))
             return daiban_error_set (err, DAIBAN_BAD_REQUEST, "event.at: must be an integer (ms)");

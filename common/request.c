@@ -78,9 +78,9 @@ request_decode (request_t *self, const void *data, size_t size, daiban_error_t *
         return daiban_error_set (err, DAIBAN_BAD_REQUEST, "request: must be a map");
     const msgpack_object_kv *fields [FIELD_COUNT];
     wire_map_pairs (&self->root, s_field_keys, FIELD_COUNT, fields);
-    self->rid = fields [FIELD_RID]? &fields [FIELD_RID]->val: NULL;
+    self->rid = wire_pair_value (fields [FIELD_RID]);
     wire_pair_value_bytes (data, size, fields [FIELD_RID], &self->rid_raw, &self->rid_raw_size);
-    code = s_decode_op (self, fields [FIELD_OP]? &fields [FIELD_OP]->val: NULL, err);
+    code = s_decode_op (self, wire_pair_value (fields [FIELD_OP]), err);
     if (code || self->op != REQUEST_POST)
         return code;
     if (!fields [FIELD_EVENT])

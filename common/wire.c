@@ -186,8 +186,12 @@ s_set_scalar (msgpack_object *out, uint8_t byte, const uint8_t *payload, uint64_
         case 0xd1: s_set_signed (out, (int16_t) raw); break;
         case 0xd2: s_set_signed (out, (int32_t) raw); break;
         case 0xd3: s_set_signed (out, (int64_t) raw); break;
-        case 0xc4: case 0xc5: case 0xc6: s_set_bytes (out, MSGPACK_OBJECT_BIN, payload, size); break;
-        case 0xd9: case 0xda: case 0xdb: s_set_bytes (out, MSGPACK_OBJECT_STR, payload, size); break;
+        case 0xc4: case 0xc5: case 0xc6:
+            s_set_bytes (out, MSGPACK_OBJECT_BIN, payload, size);
+            break;
+        case 0xd9: case 0xda: case 0xdb:
+            s_set_bytes (out, MSGPACK_OBJECT_STR, payload, size);
+            break;
         default:
             //  An extension (fixext 0xd4..0xd8, ext 0xc7..0xc9): its type
             //  byte, then its data.
@@ -214,8 +218,8 @@ s_decode_value (decoder_t *self, msgpack_object *out, int depth)
     }
     size_t header;
     uint64_t payload, children;
-    bool container;
-    if (byte >= 0xa0 && byte <= 0xbf) {
+    bool container, fixstr = byte >= 0xa0 && byte <= 0xbf;
+    if (fixstr) {
         header = 1;
         payload = byte & 0x1f;
         container = false;
@@ -231,7 +235,7 @@ s_decode_value (decoder_t *self, msgpack_object *out, int depth)
     }
     if (payload > self->size - self->position)
         return daiban_error_set (self->err, DAIBAN_BAD_REQUEST, "truncated msgpack");
-    if (byte >= 0xa0 && byte <= 0xbf)
+    if (fixstr)
         s_set_bytes (out, MSGPACK_OBJECT_STR, at + 1, payload);
     else
         s_set_scalar (out, byte, at + header, payload);
@@ -342,7 +346,8 @@ wire_map_pairs (const msgpack_object *map, const wire_key_t *keys, size_t count,
     for (uint32_t index = 0; index < map->via.map.size; index++) {
         const msgpack_object_kv *pair = &map->via.map.ptr [index];
         for (size_t wanted = 0; wanted < count; wanted++)
-            if (!pairs [wanted] && s_str_equal (&pair->key, keys [wanted].text, keys [wanted].size)) {
+            if (!pairs [wanted]
+            &&  s_str_equal (&pair->key, keys [wanted].text, keys [wanted].size)) {
                 pairs [wanted] = pair;
                 break;
             }
@@ -350,10 +355,15 @@ wire_map_pairs (const msgpack_object *map, const wire_key_t *keys, size_t count,
 }
 
 const msgpack_object *
+wire_pair_value (const msgpack_object_kv *pair)
+{
+    return pair? &pair->val: NULL;
+}
+
+const msgpack_object *
 wire_map_get (const msgpack_object *map, const char *key)
 {
-    const msgpack_object_kv *pair = wire_map_pair (map, key);
-    return pair? &pair->val: NULL;
+    return wire_pair_value (wire_map_pair (map, key));
 }
 
 bool
@@ -503,10 +513,8 @@ wire_pack_strn (msgpack_packer *packer, const char *text, size_t size)
 {
     //  Keys and most ids are fixstr: header and bytes in one write.
     if (size < 32) {
-        char fixstr [32];
-        fixstr [0] = (char) (0xa0 | size);
-        memcpy (fixstr + 1, text, size);
-        packer->callback (packer->data, fixstr, size + 1);
+        unsigned char fixstr [32];
+        packer->callback (packer->data, (const char *) fixstr, wire_put_str (fixstr, text, size));
         return;
     }
     msgpack_pack_str (packer, size);

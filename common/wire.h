@@ -25,6 +25,9 @@ const msgpack_object *wire_map_get (const msgpack_object *map, const char *key);
 //  The pair of key in a map object (the first of equal keys), or NULL.
 const msgpack_object_kv *wire_map_pair (const msgpack_object *map, const char *key);
 
+//  A pair's value, or NULL for no pair.
+const msgpack_object *wire_pair_value (const msgpack_object_kv *pair);
+
 //  A key to look up with wire_map_pairs: its text and length.
 typedef struct {
     const char *text;
